@@ -1,0 +1,28 @@
+"""The JSON API under /api/v1, described by the OpenAPI document flask-smorest builds.
+
+Each module of this package that defines ``blp`` (a ``flask_smorest.Blueprint``) is
+registered automatically, so a new endpoint group is one new module.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from flask import Flask
+from flask_smorest import Api
+
+from core.extensions import csrf
+
+
+def register_api(app: Flask) -> Api:
+    api = Api(app)
+    app.extensions["langnghe_api"] = api
+    for module_info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        blueprint = getattr(module, "blp", None)
+        if blueprint is not None:
+            # API clients authenticate with keys, not session cookies: CSRF does not apply.
+            csrf.exempt(blueprint)
+            api.register_blueprint(blueprint)
+    return api

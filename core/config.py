@@ -1,0 +1,94 @@
+"""Configuration defaults.
+
+Order of precedence (later wins): these defaults → ``instance/config.py`` → environment
+variables prefixed ``LANGNGHE_`` (plus the conventional unprefixed ``DATABASE_URL``,
+``REDIS_URL`` and ``SECRET_KEY``) → the ``test_config`` mapping given to ``create_app``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+ENV_PREFIX = "LANGNGHE"
+
+
+class Defaults:
+    # Overridden in instance/config.py (written by `make run` with a random key) or the env.
+    SECRET_KEY: str | None = None
+
+    # None means "SQLite file in the instance folder" (resolved in the factory).
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+    # Redis is optional in the embedded default: rate limits then live in process memory.
+    REDIS_URL: str | None = None
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "langnghe"
+    API_RATE_LIMIT = "600 per minute"
+    LOGIN_RATE_LIMIT_PER_IP = "30 per minute"
+    # Failed logins per account name in LOGIN_FAILURE_WINDOW before it is throttled.
+    LOGIN_FAILURE_LIMIT = 5
+    LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+
+    # Languages: Vietnamese first, English second.
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = ("vi", "en")
+
+    # Sessions and cookies.
+    SESSION_COOKIE_NAME = "ln_session"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=10)
+    # last_seen is written at most this often, so browsing does not write on every request.
+    SESSION_TOUCH_INTERVAL = timedelta(seconds=60)
+    PASSWORD_MIN_LENGTH = 8
+
+    # Request limits: bodies over this answer 413. Attachments are capped per file elsewhere.
+    MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 512 * 1024
+
+    WTF_CSRF_TIME_LIMIT = None  # the CSRF token lives as long as the session
+    # HSTS only makes sense behind TLS; production sets it true.
+    HSTS_ENABLED = False
+
+    # API / OpenAPI (flask-smorest)
+    API_TITLE = "Lắng nghe API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+    # Where uploads and generated files live (outside the web root).
+    UPLOAD_FOLDER: str | None = None
+
+    # Mail (used by later capabilities; the embedded default logs instead of sending).
+    MAIL_SERVER = "127.0.0.1"
+    MAIL_PORT = 25
+    MAIL_SENDER = "no-reply@langnghe.local"
+
+
+def env_overrides() -> dict:
+    """The conventional unprefixed variables that hosting platforms set."""
+    found: dict = {}
+    if os.environ.get("DATABASE_URL"):
+        found["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
+    if os.environ.get("REDIS_URL"):
+        found["REDIS_URL"] = os.environ["REDIS_URL"]
+    if os.environ.get("SECRET_KEY"):
+        found["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    return found
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for plain postgres URLs (the driver we ship)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

@@ -1,0 +1,117 @@
+"""Error pages in both languages for people, JSON with a stable code under /api/."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+# Stable machine codes for API clients; never change a published one.
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    410: "gone",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "rate_limited",
+    500: "internal_error",
+}
+
+TITLES = {
+    400: _l("The request could not be understood"),
+    403: _l("You do not have permission to do this"),
+    404: _l("Page not found"),
+    405: _l("This action is not allowed here"),
+    409: _l("This conflicts with the current state"),
+    410: _l("This link is no longer in use"),
+    413: _l("What you sent is too large"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong on our side"),
+}
+
+ADVICE = {
+    400: _l("Please go back, check what you entered and try again."),
+    403: _l("If you think you should have access, ask your unit's administrator."),
+    404: _l("Check the address, or start again from the home page."),
+    405: _l("Please go back and use the buttons on the page."),
+    409: _l("Someone may have changed this already. Reload the page and try again."),
+    410: _l("Please ask at the desk for the current link."),
+    413: _l("Please send a smaller file or shorter text."),
+    429: _l("Please wait a minute and try again."),
+    500: _l("Your data already saved is safe. Please try again in a few minutes."),
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, message: str | None = None, code: str | None = None,
+                   details: object = None):
+    if wants_json():
+        body: dict[str, object] = {
+            "error": {
+                "code": code or ERROR_CODES.get(status, "error"),
+                "status": status,
+                "message": message or ERROR_CODES.get(status, "error").replace("_", " "),
+            }
+        }
+        if details is not None:
+            body["error"]["details"] = details  # type: ignore[index]
+        return body, status
+    return (
+        render_template(
+            "errors/error.html",
+            status=status,
+            title=TITLES.get(status, TITLES[500]),
+            advice=ADVICE.get(status, ADVICE[500]),
+            message=message,
+        ),
+        status,
+    )
+
+
+def init_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError):
+        return error_response(
+            400, str(_l("The form expired or was sent twice. Please reload the page and try "
+                        "again.")), code="csrf_failed"
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        status = error.code or 500
+        message = None
+        data = getattr(error, "data", None)
+        details = None
+        if isinstance(data, dict) and "messages" in data:  # webargs/smorest validation
+            details = data["messages"]
+            status = 422 if status == 422 else status
+        if wants_json() and status not in (500,):
+            message = error.description
+        return error_response(status, message if wants_json() else None, details=details)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return _http(error)
+        if app.testing and app.config.get("PROPAGATE_EXCEPTIONS") is not False:
+            raise error  # let the test see the real traceback
+        log.exception("unhandled error")
+        from core.extensions import db
+
+        db.session.rollback()
+        return error_response(500)
+
+    app.register_error_handler(InternalServerError, _http)

@@ -1,0 +1,113 @@
+"""The application factory: a short list of steps, each a small function."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from core import config as config_module
+from core.db import configure_engine
+from core.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        "core",
+        instance_path=os.environ.get("LANGNGHE_INSTANCE_PATH") or str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    load_config(app, test_config)
+    init_extensions(app)
+    register_blueprints(app)
+    register_templating(app)
+    register_cli(app)
+    register_error_handlers(app)
+    register_request_hooks(app)
+    return app
+
+
+def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """defaults → instance/config.py → LANGNGHE_* and conventional env vars → test_config."""
+    app.config.from_object(config_module.Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env(config_module.ENV_PREFIX)
+    app.config.update(config_module.env_overrides())
+    if test_config:
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = (
+            f"sqlite:///{Path(app.instance_path) / 'langnghe.sqlite3'}"
+        )
+    app.config["SQLALCHEMY_DATABASE_URI"] = config_module.normalise_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    if not app.config.get("UPLOAD_FOLDER"):
+        app.config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError(
+            "SECRET_KEY is not set: put it in instance/config.py (make run writes one) "
+            "or the LANGNGHE_SECRET_KEY environment variable."
+        )
+
+
+def init_extensions(app: Flask) -> None:
+    import core.models  # noqa: F401  (register the tables before Migrate looks at them)
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    from core.auth import load_session_user
+    from core.i18n import select_locale
+
+    login_manager.init_app(app)
+    login_manager.user_loader(load_session_user)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = None  # sessions are server-side rows (core.auth)
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(
+        ROOT / "translations"))
+    limiter.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from core.api import register_api
+    from core.views import register_views
+
+    register_views(app)
+    register_api(app)
+
+
+def register_templating(app: Flask) -> None:
+    from core.templating import init_templating
+
+    init_templating(app)
+
+
+def register_cli(app: Flask) -> None:
+    from core.cli import core_cli
+
+    app.cli.add_command(core_cli)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from core.errors import init_error_handlers
+
+    init_error_handlers(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from core.security import init_request_hooks
+
+    init_request_hooks(app)

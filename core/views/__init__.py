@@ -1,0 +1,13 @@
+"""Blueprints of the core package (pages). The JSON API lives in ``core.api``."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_views(app: Flask) -> None:
+    from core.views import admin, auth, public
+
+    app.register_blueprint(public.bp)
+    app.register_blueprint(auth.bp)
+    admin.register(app)

@@ -1,0 +1,181 @@
+"""Shared fixtures: a fresh database per test (SQLite file copy, or a PostgreSQL database
+cloned from a migrated template when TEST_DATABASE_URL is set), and factories that return
+callables."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+
+from core import create_app
+from core.db import write_intent
+from core.extensions import db
+from core.models import Role, RoleGrant, Unit, User
+from core.org import UnitData, create_unit
+from core.passwords import hash_password
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("REDIS_URL")
+PASSWORD = "correct horse battery staple"
+
+BASE_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret-key-not-for-production",
+    "WTF_CSRF_ENABLED": False,  # tests that check CSRF switch it back on
+    "SERVER_NAME": "localhost",
+    "PREFERRED_URL_SCHEME": "https",
+}
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _admin_url(url: str) -> sa.engine.URL:
+    return sa.make_url(url).set(database="postgres")
+
+
+def _build_template(tmp_root: Path) -> str:
+    """Migrate an empty database once per test session; tests get copies of it."""
+    if TEST_DATABASE_URL:
+        base = sa.make_url(TEST_DATABASE_URL)
+        name = f"{base.database}_tmpl_{_worker()}"
+        engine = sa.create_engine(_admin_url(TEST_DATABASE_URL), isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        engine.dispose()
+        url = base.set(database=name).render_as_string(hide_password=False)
+    else:
+        url = f"sqlite:///{tmp_root / 'template.sqlite3'}"
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url,
+                      "LANGNGHE_INSTANCE_PATH": str(tmp_root)})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("db")
+    url = _build_template(root)
+    yield url
+    if TEST_DATABASE_URL:
+        engine = sa.create_engine(_admin_url(TEST_DATABASE_URL), isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.exec_driver_sql(
+                f'DROP DATABASE IF EXISTS "{sa.make_url(url).database}" WITH (FORCE)')
+        engine.dispose()
+
+
+@pytest.fixture
+def database_url(template_db: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh database for one test."""
+    if TEST_DATABASE_URL:
+        template = sa.make_url(template_db)
+        name = f"{template.database.rsplit('_tmpl_', 1)[0]}_t_{_worker()}_{uuid.uuid4().hex[:8]}"
+        engine = sa.create_engine(_admin_url(TEST_DATABASE_URL), isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template.database}"')
+        yield template.set(database=name).render_as_string(hide_password=False)
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        engine.dispose()
+    else:
+        source = Path(sa.make_url(template_db).database)
+        target = tmp_path / "test.sqlite3"
+        shutil.copyfile(source, target)
+        yield f"sqlite:///{target}"
+
+
+@pytest.fixture
+def make_app(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Build an app on this test's database, with extra config."""
+    apps: list[Flask] = []
+
+    def build(**overrides) -> Flask:
+        config = {
+            **BASE_CONFIG,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+            "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+            **({"REDIS_URL": REDIS_URL} if REDIS_URL else {}),
+            **overrides,
+        }
+        built = create_app(config)
+        apps.append(built)
+        return built
+
+    yield build
+    for built in apps:
+        with built.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app) -> Iterator[Flask]:
+    built = make_app()
+    with built.app_context(), write_intent():
+        yield built
+        db.session.rollback()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def make_unit(app) -> Callable[..., Unit]:
+    counter = iter(range(1, 10_000))
+
+    def build(code: str | None = None, parent: Unit | None = None, kind: str = "agency",
+              **fields) -> Unit:
+        code = code or f"U{next(counter):04d}"
+        unit = create_unit(UnitData(code=code, name_vi=fields.pop("name_vi", f"Đơn vị {code}"),
+                                    kind=kind, parent_id=parent.id if parent else None,
+                                    **fields))
+        db.session.commit()
+        return unit
+
+    return build
+
+
+@pytest.fixture
+def make_user(app) -> Callable[..., User]:
+    counter = iter(range(1, 10_000))
+
+    def build(role: Role | None = None, unit: Unit | None = None,
+              username: str | None = None, password: str = PASSWORD, **fields) -> User:
+        name = username or f"user{next(counter)}"
+        user = User(username=name, full_name=fields.pop("full_name", f"Cán bộ {name}"),
+                    password_hash=hash_password(password), **fields)
+        db.session.add(user)
+        if role is not None:
+            db.session.add(RoleGrant(user=user, role=role.value,
+                                     unit_id=unit.id if unit else None))
+        db.session.commit()
+        return user
+
+    return build
+
+
+@pytest.fixture
+def login(app) -> Callable[[FlaskClient, User], None]:
+    def sign_in(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
+        response = client.post("/dang-nhap", data={"username": user.username,
+                                                   "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+    return sign_in

@@ -1,0 +1,2 @@
+from core import create_app
+app = create_app()
