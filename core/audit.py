@@ -11,9 +11,7 @@ from typing import Any
 
 from flask import g, has_request_context
 
-from sqlalchemy.orm import Session
-
-from core.db import write_intent
+from core.db import defer_write
 from core.extensions import db
 from core.models import AuditEntry
 
@@ -96,11 +94,9 @@ def _build_entry(
     )
 
 
-def record_audit_now(action: str, **kwargs: Any) -> None:
-    """Record and commit at once in a separate session, for events with no change attached
-    (a refused access, a failed sign-in) that must be kept even if the request's own work is
-    rolled back."""
-    entry = _build_entry(action, **kwargs)
-    with Session(db.engine) as own, write_intent():
-        own.add(entry)
-        own.commit()
+def record_audit_now(action: str, **fields: Any) -> None:
+    """Record an event with no change attached (a refused access, a failed sign-in) so that it
+    is kept even if the request's own work is rolled back: written in its own transaction when
+    the request ends (core.db.defer_write)."""
+    entry = _build_entry(action, **fields)
+    defer_write(lambda session: session.add(entry))

@@ -15,11 +15,10 @@ from enum import Enum
 from flask import current_app, session
 from flask_login import login_user, logout_user
 from sqlalchemy import delete, func, update
-from sqlalchemy.orm import Session
 
 from core.audit import record_audit, snapshot
 from core.clock import now
-from core.db import write_intent
+from core.db import defer_write
 from core.extensions import db
 from core.models import LoginFailure, LoginSession, User
 from core.passwords import hash_password, needs_rehash, password_problems, verify_password
@@ -137,13 +136,13 @@ def load_session_user(user_id: str) -> User | None:
 
 
 def _touch_or_end(login_id: int, moment, ended_reason: str | None) -> None:
-    # Its own short write transaction: a GET must not upgrade its read transaction to a write.
+    # After the request, in its own short transaction: a GET must not turn its read
+    # transaction into a write just to note that the session is still in use.
     values = {"ended_at": moment, "end_reason": ended_reason} if ended_reason else {
         "last_seen_at": moment
     }
-    with write_intent(), Session(db.engine) as own:
-        own.execute(update(LoginSession).where(LoginSession.id == login_id).values(**values))
-        own.commit()
+    defer_write(lambda session: session.execute(
+        update(LoginSession).where(LoginSession.id == login_id).values(**values)))
 
 
 def change_password(user: User, current: str, new: str) -> list[str]:

@@ -24,7 +24,7 @@ def seed_demo_command() -> None:
         db.session.commit()
     click.echo(f"Demo data: {counts['units']} new units, {counts['accounts']} new accounts.")
     click.echo("")
-    click.echo("Demo logins (password for all: %s)" % DEMO_PASSWORD)
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD})")
     for username, role, unit in demo_logins():
         click.echo(f"  {username:<18} {role:<14} {unit}")
 

@@ -11,11 +11,16 @@ concurrently under WAL.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 
+from flask import g, has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
 
 _write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
 
@@ -53,3 +58,39 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+def defer_write(work: Callable[[Session], None]) -> None:
+    """Run ``work(session)`` in its own short write transaction once the request is over.
+
+    For records that must be kept whatever the request does (a refused access, a session
+    touch, an API key use). Doing them mid-request in a second connection would deadlock on
+    SQLite when the request already holds the write lock; after the request, its transaction
+    has ended. Outside a request the work runs at once.
+    """
+    if has_request_context():
+        g.setdefault("_deferred_writes", []).append(work)
+    else:
+        _run_write(work)
+
+
+def run_deferred_writes(_error: BaseException | None = None) -> None:
+    works = g.pop("_deferred_writes", None)
+    if not works:
+        return
+    from core.extensions import db
+
+    db.session.rollback()  # the request is over: release its transaction (and SQLite lock)
+    for work in works:
+        try:
+            _run_write(work)
+        except Exception:  # a failed log write must not turn a finished response into a 500
+            log.exception("deferred write failed")
+
+
+def _run_write(work: Callable[[Session], None]) -> None:
+    from core.extensions import db
+
+    with write_intent(), Session(db.engine) as session:
+        work(session)
+        session.commit()

@@ -7,7 +7,7 @@ import secrets
 
 from flask import Flask, Response, g, request
 
-from core.db import set_write_intent
+from core.db import run_deferred_writes, set_write_intent
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,32}$")
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -35,6 +35,8 @@ def init_request_hooks(app: Flask) -> None:
         g.request_id = incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(8)
         # Writes on SQLite must take the lock at BEGIN (core.db); GETs stay concurrent readers.
         set_write_intent(request.method in UNSAFE_METHODS)
+
+    app.teardown_request(run_deferred_writes)
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from core import create_app
-from core.db import write_intent
+from core.db import set_write_intent, write_intent
 from core.extensions import db
 from core.models import Role, RoleGrant, Unit, User
 from core.org import UnitData, create_unit
@@ -102,17 +102,23 @@ def database_url(template_db: str, tmp_path: Path) -> Iterator[str]:
 def make_app(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     """Build an app on this test's database, with extra config."""
     apps: list[Flask] = []
+    if REDIS_URL:
+        # Rate-limit counters live in Redis here: start every test from zero. The test Redis
+        # database (e.g. /15) belongs to the test run.
+        import redis
+
+        redis.Redis.from_url(REDIS_URL).flushdb()
 
     def build(**overrides) -> Flask:
         config = {
             **BASE_CONFIG,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-            "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
             **({"REDIS_URL": REDIS_URL} if REDIS_URL else {}),
             **overrides,
         }
         built = create_app(config)
+        built.teardown_request(_end_request_transaction)
         apps.append(built)
         return built
 
@@ -123,9 +129,27 @@ def make_app(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Flask]
             db.engine.dispose()
 
 
+def _end_request_transaction(_error) -> None:
+    """Tests share one app context (and so one session) with the requests they make; end the
+    request's transaction here as production's per-request session teardown would, so a
+    request never leaves a SQLite write lock behind for the test or the next request."""
+    db.session.rollback()
+    set_write_intent(True)
+    # ``g`` belongs to the shared app context too: forget who the request's user or key was.
+    for name in ("_login_user", "api_key"):
+        g.pop(name, None)
+
+
 @pytest.fixture
-def app(make_app) -> Iterator[Flask]:
-    built = make_app()
+def app_config() -> dict:
+    """Extra config for the ``app`` fixture; override with
+    ``@pytest.mark.parametrize("app_config", [{...}])``."""
+    return {}
+
+
+@pytest.fixture
+def app(make_app, app_config) -> Iterator[Flask]:
+    built = make_app(**app_config)
     with built.app_context(), write_intent():
         yield built
         db.session.rollback()

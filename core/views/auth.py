@@ -10,8 +10,13 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from core.auth import LoginOutcome, change_password, check_credentials, end_login_session
-from core.auth import start_login_session
+from core.auth import (
+    LoginOutcome,
+    change_password,
+    check_credentials,
+    end_login_session,
+    start_login_session,
+)
 from core.extensions import db, limiter
 from core.views.public import _safe_next
 

@@ -6,7 +6,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    EmailField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, Regexp
 
 from core.access import Permission, can, can_globally, require, visible_units
@@ -14,8 +21,7 @@ from core.exceptions import ServiceError
 from core.extensions import db
 from core.forms import BaseForm
 from core.models import Unit, UnitKind
-from core.org import UnitData, build_tree, create_unit, delete_unit, set_unit_active
-from core.org import update_unit
+from core.org import UnitData, build_tree, create_unit, delete_unit, set_unit_active, update_unit
 from core.views.admin import bp
 
 KIND_LABELS = {
@@ -36,8 +42,11 @@ class UnitForm(BaseForm):
     name_vi = StringField(_l("Name in Vietnamese"), validators=[InputRequired(),
                                                                Length(max=255)])
     name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=255)])
-    kind = SelectField(_l("Kind"), choices=[(k.value, label) for k, label in KIND_LABELS.items()],
-                       validators=[InputRequired()])
+    kind = SelectField(
+        _l("Kind"),
+        choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()],
+        validators=[InputRequired()],
+    )
     parent_id = SelectField(_l("Belongs to"), coerce=int, validators=[InputRequired()])
     sort_order = IntegerField(_l("Order among siblings"), default=0,
                               validators=[Optional(), NumberRange(min=0, max=100000)])
@@ -58,14 +67,14 @@ class UnitForm(BaseForm):
         )
 
 
-def _parent_choices(exclude: Unit | None = None) -> list[tuple[int, str]]:
-    choices: list[tuple[int, str]] = []
+def _parent_choices(exclude: Unit | None = None) -> list[SelectChoice]:
+    choices: list[SelectChoice] = []
     if can_globally(current_user, Permission.UNITS_MANAGE):
-        choices.append((0, str(_l("(top level)"))))
+        choices.append(SelectChoice(0, str(_l("(top level)"))))
     for unit in visible_units(current_user, Permission.UNITS_MANAGE):
         if exclude is not None and unit.is_within(exclude):
             continue
-        choices.append((unit.id, "— " * unit.depth + unit.name_vi))
+        choices.append(SelectChoice(unit.id, "— " * unit.depth + unit.name_vi))
     return choices
 
 
@@ -129,8 +138,8 @@ def unit_edit(unit_id: int):
     require(current_user, Permission.UNITS_MANAGE, unit)
     form = UnitForm(obj=unit) if request.method == "GET" else UnitForm()
     form.parent_id.choices = _parent_choices(exclude=unit)
-    if unit.parent_id and all(value != unit.parent_id for value, _label in form.parent_id.choices):
-        form.parent_id.choices.insert(0, (unit.parent_id, unit.parent.name_vi))
+    if unit.parent_id and all(c.value != unit.parent_id for c in form.parent_id.choices):
+        form.parent_id.choices.insert(0, SelectChoice(unit.parent_id, unit.parent.name_vi))
     if request.method == "GET":
         form.parent_id.data = unit.parent_id or 0
     if form.validate_on_submit():

@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
 
 from core.access import Permission, can, grantable_roles, visible_units
@@ -15,8 +15,14 @@ from core.exceptions import ServiceError
 from core.extensions import db
 from core.forms import BaseForm
 from core.models import Role, RoleGrant, Unit, User
-from core.users import NewUser, create_user, grant_role, manageable_users, may_manage_user
-from core.users import revoke_role
+from core.users import (
+    NewUser,
+    create_user,
+    grant_role,
+    manageable_users,
+    may_manage_user,
+    revoke_role,
+)
 from core.views.admin import ROLE_LABELS, bp
 
 
@@ -43,9 +49,10 @@ class ResetForm(BaseForm):
 
 
 def _fill_grant_choices(form: GrantForm) -> None:
-    form.role.choices = [(r.value, str(ROLE_LABELS[r])) for r in grantable_roles(current_user)]
-    form.unit_id.choices = [(0, str(_l("(all units — system administrator only)")))] + [
-        (u.id, "— " * u.depth + u.name_vi)
+    form.role.choices = [SelectChoice(r.value, str(ROLE_LABELS[r]))
+                         for r in grantable_roles(current_user)]
+    form.unit_id.choices = [SelectChoice(0, str(_l("(all units — system administrator only)")))] + [
+        SelectChoice(u.id, "— " * u.depth + u.name_vi)
         for u in visible_units(current_user, Permission.USERS_MANAGE)
     ]
 
