@@ -16,8 +16,14 @@ from core.extensions import csrf
 
 
 def register_api(app: Flask) -> Api:
-    api = Api(app)
+    from core.api.auth import ApiErrorSchema, init_api_auth
+
+    api = Api()
+    # Document the error envelope core.errors really sends, not flask-smorest's default.
+    api.ERROR_SCHEMA = ApiErrorSchema
+    api.init_app(app)
     app.extensions["langnghe_api"] = api
+    init_api_auth(app, api)
     for module_info in pkgutil.iter_modules(__path__):
         module = importlib.import_module(f"{__name__}.{module_info.name}")
         blueprint = getattr(module, "blp", None)

@@ -1,0 +1,20 @@
+"""gunicorn settings for production: `gunicorn -c deploy/gunicorn.conf.py wsgi:app`."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("LANGNGHE_BIND", "127.0.0.1:8000")
+# Sync workers: requests are short and the database does the waiting. 2 × cores + 1 is the
+# usual start; measure with bench/ before changing it.
+workers = int(os.environ.get("LANGNGHE_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "sync"
+timeout = 30
+graceful_timeout = 30
+max_requests = 5000
+max_requests_jitter = 500
+# Behind nginx on the same host: trust its X-Forwarded-* headers only.
+forwarded_allow_ips = "127.0.0.1"
+accesslog = "-"
+# No query strings in the access log: they may carry data that does not belong in logs.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss rid=%({X-Request-ID}o)s'
+errorlog = "-"
