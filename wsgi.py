@@ -1,2 +1,3 @@
 from core import create_app
+
 app = create_app()

@@ -12,6 +12,7 @@ from core.extensions import db
 from core.models import Role, RoleGrant, Unit, User
 from core.org import UnitData, create_unit, unit_by_code
 from core.passwords import hash_password
+from core.settings import ensure_default_settings
 
 DEMO_PASSWORD = "langnghe-demo-2026"
 
@@ -138,7 +139,8 @@ def load_demo_accounts() -> int:
 
 
 def seed_demo() -> dict[str, int]:
-    counts = {"units": load_demo_units(), "accounts": load_demo_accounts()}
+    counts = {"units": load_demo_units(), "accounts": load_demo_accounts(),
+              "settings": ensure_default_settings()}
     for loader in DEMO_LOADERS:
         loader()
     return counts

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import flask_babel
 import pytest
 import sqlalchemy as sa
 from flask import Flask, g
@@ -138,6 +139,7 @@ def _end_request_transaction(_error) -> None:
     # ``g`` belongs to the shared app context too: forget who the request's user or key was.
     for name in ("_login_user", "api_key"):
         g.pop(name, None)
+    flask_babel.refresh()  # the language is chosen per request
 
 
 @pytest.fixture

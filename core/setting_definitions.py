@@ -1,0 +1,83 @@
+"""The core's setting definitions (DOMAIN.md §2–§5). Imported by core.settings.
+
+``needs_confirmation`` marks a value that no legal text we could read fixes: the admin page
+shows it as "needs the agency's confirmation" with the ``source`` note, until someone decides.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from core.settings import SettingDefinition, SettingType, register_setting
+
+WORKING_DAYS = _l("working days")
+PERCENT = "%"
+
+for _definition in (
+    SettingDefinition(
+        "sipas.target_element_pct", SettingType.PERCENT,
+        _l("Target for every SIPAS element: units below it are flagged."), 85,
+        minimum=0, maximum=100, per_unit=True, unit_label=PERCENT,
+        source=_l("Provincial plans: \"every element at 85% or more\".")),
+    SettingDefinition(
+        "sipas.min_cell_size", SettingType.INT,
+        _l("Fewest answers for a figure to be published; smaller groups are hidden."), 5,
+        minimum=1, maximum=1000, unit_label=_l("answers"),
+        source=_l("Survey statistics practice: no figure for a cell with too few answers.")),
+    SettingDefinition(
+        "sipas.aggregation", SettingType.STR,
+        _l("How item indices are combined into element, component and overall indices."),
+        "item_mean",
+        choices=(("item_mean", _l("Mean of item indices")),
+                 ("pooled", _l("Pooled answers")),
+                 ("weighted", _l("Weighted by strata or sample size"))),
+        needs_confirmation=True,
+        source=_l("The formula section of Decision 1001 could not be read, and the published "
+                  "national index is not a plain mean of its components.")),
+    SettingDefinition(
+        "pakn.transfer_days", SettingType.INT,
+        _l("Time to transfer a PAKN outside our competence and tell the sender."), 5,
+        minimum=1, maximum=60, per_unit=True, unit_label=WORKING_DAYS,
+        source=_l("Decree 20/2008/NĐ-CP on receiving and handling PAKN: 5 working days.")),
+    SettingDefinition(
+        "pakn.acknowledge_days", SettingType.INT,
+        _l("Time to tell the sender that the PAKN was accepted or transferred."), 10,
+        minimum=1, maximum=60, per_unit=True, unit_label=WORKING_DAYS,
+        source=_l("Law on Citizen Reception: 10 working days.")),
+    SettingDefinition(
+        "pakn.answer_days", SettingType.INT,
+        _l("Time to answer an accepted PAKN in writing."), 15,
+        minimum=1, maximum=120, per_unit=True, needs_confirmation=True,
+        unit_label=WORKING_DAYS,
+        source=_l("No single legal limit was found (ministries use 5–10 days to report); "
+                  "15 is a placeholder until the agency confirms its own limit.")),
+    SettingDefinition(
+        "pakn.retention_months", SettingType.INT,
+        _l("Months after the last contact before a PAKN sender's personal data is deleted."),
+        36, minimum=1, maximum=240, needs_confirmation=True, unit_label=_l("months"),
+        source=_l("Personal Data Protection Law 91/2025/QH15 requires deletion when the data "
+                  "is no longer needed; 36 months is the product's default, not a legal "
+                  "figure.")),
+    SettingDefinition(
+        "dossier.cutoff_hour", SettingType.INT,
+        _l("Dossiers received after this hour count from the next working day."), 15,
+        minimum=0, maximum=23, per_unit=True, unit_label=_l("o'clock"),
+        source=_l("One-stop rules (Decree 61/2018, replaced by Decree 118/2025 from "
+                  "01/7/2025): received after 15:00 counts from the next working day.")),
+    SettingDefinition(
+        "survey.token_valid_days", SettingType.INT,
+        _l("Days a dossier's rating link stays usable after it is issued."), 30,
+        minimum=1, maximum=365, per_unit=True, unit_label=_l("days"),
+        source=_l("Product default.")),
+    SettingDefinition(
+        "dossier.late_target_pct", SettingType.PERCENT,
+        _l("Highest acceptable share of dossiers finished late."), 1.0,
+        minimum=0, maximum=100, per_unit=True, unit_label=PERCENT,
+        source=_l("Provincial plans: under 1% of dossiers late.")),
+    SettingDefinition(
+        "pakn.on_time_target_pct", SettingType.PERCENT,
+        _l("Target share of PAKN handled on time."), 100,
+        minimum=0, maximum=100, per_unit=True, unit_label=PERCENT,
+        source=_l("Provincial plans: 100% of PAKN handled on time.")),
+):
+    register_setting(_definition)
