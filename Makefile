@@ -28,7 +28,7 @@ instance/config.py:
 	$(BIN)/python -c "import secrets; print('SECRET_KEY = %r' % secrets.token_urlsafe(48))" > $@
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d translations
+	$(BIN)/pybabel compile -d translations
 
 migrate: install translations instance/config.py
 	$(BIN)/flask db upgrade

@@ -85,8 +85,8 @@ def start_login_session(user: User) -> None:
     token = secrets.token_urlsafe(32)
     db.session.add(LoginSession(token_hash=_token_hash(token), user_id=user.id))
     user.last_login_at = now()
+    login_user(user)  # first, so the audit entry names the user as its actor
     record_audit("auth.login", object_type="user", object_id=user.id)
-    login_user(user)
     session[SESSION_KEY] = token
 
 

@@ -18,7 +18,7 @@ for _definition in (
         "sipas.target_element_pct", SettingType.PERCENT,
         _l("Target for every SIPAS element: units below it are flagged."), 85,
         minimum=0, maximum=100, per_unit=True, unit_label=PERCENT,
-        source=_l("Provincial plans: \"every element at 85% or more\".")),
+        source=_l("Provincial plans: every element at or above 85%.")),
     SettingDefinition(
         "sipas.min_cell_size", SettingType.INT,
         _l("Fewest answers for a figure to be published; smaller groups are hidden."), 5,
@@ -73,11 +73,11 @@ for _definition in (
         "dossier.late_target_pct", SettingType.PERCENT,
         _l("Highest acceptable share of dossiers finished late."), 1.0,
         minimum=0, maximum=100, per_unit=True, unit_label=PERCENT,
-        source=_l("Provincial plans: under 1% of dossiers late.")),
+        source=_l("Provincial plans: late dossiers under 1%.")),
     SettingDefinition(
         "pakn.on_time_target_pct", SettingType.PERCENT,
         _l("Target share of PAKN handled on time."), 100,
         minimum=0, maximum=100, per_unit=True, unit_label=PERCENT,
-        source=_l("Provincial plans: 100% of PAKN handled on time.")),
+        source=_l("Provincial plans: every PAKN (100%) handled on time.")),
 ):
     register_setting(_definition)

@@ -159,6 +159,17 @@ def app(make_app, app_config) -> Iterator[Flask]:
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
+    """A client reading English: message ids are English, so assertions on text stay stable
+    when the Vietnamese wording is improved. Vietnamese pages are checked with ``client_vi``
+    and by tests/core/test_translations.py."""
+    english = app.test_client()
+    english.set_cookie("lang", "en", domain="localhost")
+    return english
+
+
+@pytest.fixture
+def client_vi(app: Flask) -> FlaskClient:
+    """A client in the default language (Vietnamese), like a citizen's first visit."""
     return app.test_client()
 
 

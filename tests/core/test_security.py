@@ -134,3 +134,15 @@ def test_nfc_normalisation_and_control_characters(client, make_user, login):
         "code": "BAD", "name_vi": "Tên\x00xấu", "kind": "agency", "parent_id": "0"})
     assert response.status_code == 400
     assert db.session.scalars(db.select(Unit).where(Unit.code == "BAD")).first() is None
+
+
+def test_unit_form_validates_email_without_network(client, make_user, login):
+    login(client, make_user(Role.SYSTEM_ADMIN))
+    bad = client.post("/quan-tri/don-vi/moi", data={
+        "code": "E1", "name_vi": "Đơn vị", "kind": "agency", "parent_id": "0",
+        "email": "not-an-email"})
+    assert bad.status_code == 400 and "Invalid email address" in bad.get_data(as_text=True)
+    good = client.post("/quan-tri/don-vi/moi", data={
+        "code": "E2", "name_vi": "Đơn vị", "kind": "agency", "parent_id": "0",
+        "email": "motcua@langson.gov.vn"})
+    assert good.status_code == 302

@@ -1,0 +1,232 @@
+"""Reading uploaded spreadsheets (CSV or XLSX, checked by content) and writing safe CSV exports.
+
+Exports neutralise cells a spreadsheet would run as a formula ("CSV injection"); imports read
+the first sheet of a real XLSX or UTF-8 CSV text and refuse anything else with a clear message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import unicodedata
+import warnings
+import zipfile
+from collections.abc import Generator, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from urllib.parse import quote
+
+from flask import Response, has_request_context, stream_with_context
+from flask_babel import gettext as _
+
+from core.exceptions import ServiceError
+
+# A cell starting with one of these is a formula to Excel/LibreOffice (tab and CR too, per
+# OWASP's CSV injection advice, since some programs strip them before parsing).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+UTF8_BOM = "\ufeff"
+XLSX_MAGIC = b"PK\x03\x04"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls format
+# A small XLSX can inflate enormously ("zip bomb"); refuse before openpyxl unpacks it.
+MAX_XLSX_UNCOMPRESSED = 100 * 1024 * 1024
+
+
+def neutralise_cell(value: object) -> object:
+    """Prefix text that a spreadsheet would run as a formula with an apostrophe, so it shows
+    as text. Numbers and other non-text values pass through unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def restore_cell(value: str) -> str:
+    """Undo ``neutralise_cell``, so a file we exported can be imported back unchanged."""
+    if len(value) > 1 and value[0] == "'" and value[1] in "".join(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
+def clean_cell(text: str) -> str:
+    """An imported cell as we store it: trimmed, un-neutralised and NFC-normalised (some
+    keyboards type decomposed Vietnamese)."""
+    return unicodedata.normalize("NFC", restore_cell(text.strip()))
+
+
+def fold(text: str) -> str:
+    """Lower case without Vietnamese accents, so headers "Mã đơn vị" and "ma_don_vi" match."""
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    return " ".join(text.replace("_", " ").replace("-", " ").strip(" *").split())
+
+
+def text_problem(text: str, max_length: int, *, multiline: bool = False) -> str | None:
+    """A translated message if an imported text cell holds control characters (NUL and the
+    like; line breaks and tabs only where ``multiline``) or is too long, else None."""
+    allowed = "\t\n\r" if multiline else ""
+    if any((ord(ch) < 32 and ch not in allowed) or ord(ch) == 127 for ch in text):
+        return _("Remove the invisible control characters from this text.")
+    if len(text) > max_length:
+        return _("At most %(max)s characters (this cell has %(count)s).", max=max_length,
+                 count=len(text))
+    return None
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def content_disposition(filename: str) -> str:
+    """An attachment header that keeps a Vietnamese file name (RFC 6266 / RFC 5987)."""
+    ascii_name = unicodedata.normalize("NFKD", filename.replace("đ", "d").replace("Đ", "D"))
+    ascii_name = ascii_name.encode("ascii", "ignore").decode().replace('"', "").replace("\\", "")
+    return f"attachment; filename=\"{ascii_name or 'export.csv'}\"; " \
+           f"filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def csv_rows(rows: Iterable[Sequence[object]]) -> Iterator[bytes]:
+    """Encode rows as UTF-8 CSV with a BOM (so Excel shows Vietnamese), neutralising cells."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write(UTF8_BOM)
+    for row in rows:
+        writer.writerow([_cell_text(neutralise_cell(value)) for value in row])
+        if buffer.tell() > 64 * 1024:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def csv_response(rows: Iterable[Sequence[object]], filename: str) -> Response:
+    """A streamed CSV download; ``rows`` may be a lazy query, read while the response is sent."""
+    body = csv_rows(rows)
+    if has_request_context():
+        body = stream_with_context(body)
+    response = Response(body, mimetype="text/csv")  # Flask adds "; charset=utf-8"
+    response.headers["Content-Disposition"] = content_disposition(filename)
+    return response
+
+
+class SpreadsheetError(ServiceError):
+    """The file as a whole cannot be read (wrong format, empty, too large)."""
+
+    status = 400
+
+
+@dataclass
+class Table:
+    """The first sheet: the header row and the data rows, each with its row number as the
+    person sees it in their spreadsheet program. Blank rows are left out."""
+
+    kind: str
+    header: list[str] = field(default_factory=list)
+    header_row: int = 1
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)
+
+
+def read_table(content: bytes, filename: str, *, max_bytes: int, max_rows: int,
+               max_columns: int = 50) -> Table:
+    """Read an uploaded CSV (UTF-8, comma, semicolon or tab) or XLSX, judged by its content."""
+    if len(content) > max_bytes:
+        raise SpreadsheetError(_("The file is larger than %(size)s MB.",
+                                 size=f"{max_bytes / 1024 / 1024:g}"), status=413)
+    if not content.strip() or content.strip() == UTF8_BOM.encode():
+        raise SpreadsheetError(_("The file is empty."))
+    if content.startswith(XLSX_MAGIC):
+        raw = _xlsx_rows(content, max_columns)
+        kind = "xlsx"
+    elif content.startswith(OLE2_MAGIC):
+        raise SpreadsheetError(_("Old Excel files (.xls) are not supported. Save the sheet as "
+                                 "Excel Workbook (.xlsx) or CSV UTF-8 and try again."))
+    elif filename.lower().endswith((".xlsx", ".xlsm", ".xls", ".ods")):
+        raise SpreadsheetError(_("The file is named like a spreadsheet but its content is not "
+                                 "an Excel workbook."))
+    else:
+        raw = _csv_rows(content, max_columns)
+        kind = "csv"
+    table = Table(kind=kind)
+    with contextlib.closing(raw):  # closes the workbook even when we stop early
+        _fill(table, raw, max_rows)
+    if not table.header:
+        raise SpreadsheetError(_("The file is empty."))
+    if not table.rows:
+        raise SpreadsheetError(_("The file has a header row but no data rows."))
+    return table
+
+
+def _fill(table: Table, raw: Iterable[tuple[int, list[str]]], max_rows: int) -> None:
+    for number, cells in raw:
+        if not any(cell.strip() for cell in cells):
+            continue
+        if not table.header:
+            table.header, table.header_row = cells, number
+            continue
+        if len(table.rows) >= max_rows:
+            raise SpreadsheetError(_("The file has more than %(count)s rows. Split it into "
+                                     "smaller files.", count=max_rows), status=413)
+        table.rows.append((number, cells))
+
+
+def _csv_rows(content: bytes, max_columns: int) -> Generator[tuple[int, list[str]], None, None]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise SpreadsheetError(_("The file is neither UTF-8 text nor an Excel workbook. In "
+                                 "Excel, choose Save As → CSV UTF-8, or save as .xlsx.")) from error
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    number = 0
+    try:
+        for number, cells in enumerate(reader, start=1):
+            yield number, cells[:max_columns]
+    except csv.Error as error:
+        raise SpreadsheetError(_("The CSV file is malformed near row %(row)s (check the "
+                                 "quotes).", row=number + 1)) from error
+
+
+def _xlsx_rows(content: bytes, max_columns: int) -> Generator[tuple[int, list[str]], None, None]:
+    import openpyxl  # imported here: only uploads need it
+
+    not_xlsx = _("The file is not a valid Excel workbook (.xlsx).")
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            names = set(archive.namelist())
+            inflated = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as error:
+        raise SpreadsheetError(not_xlsx) from error
+    if "xl/workbook.xml" not in names:
+        raise SpreadsheetError(not_xlsx)
+    if inflated > MAX_XLSX_UNCOMPRESSED:
+        raise SpreadsheetError(_("The workbook is too large once unpacked."), status=413)
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about features it ignores (styles, data validation): not our concern.
+            warnings.simplefilter("ignore")
+            workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many types on a damaged file
+        raise SpreadsheetError(not_xlsx) from error
+    try:
+        if not workbook.worksheets:
+            raise SpreadsheetError(not_xlsx)
+        sheet = workbook.worksheets[0]
+        # read_only fills gaps with empty rows, so counting from 1 gives the sheet's row number.
+        for number, values in enumerate(
+            sheet.iter_rows(min_row=1, max_col=max_columns, values_only=True), start=1
+        ):
+            yield number, [_cell_text(value) for value in values]
+    except SpreadsheetError:
+        raise
+    except Exception as error:  # malformed sheet XML surfaces only while reading
+        raise SpreadsheetError(not_xlsx) from error
+    finally:
+        workbook.close()
