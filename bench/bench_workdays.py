@@ -3,7 +3,7 @@
 Deadlines are computed on every PAKN and dossier write and on every late-list page, so this
 records how fast the calendar is (package holidays + database overrides) to spot regressions.
 
-    .venv/bin/python bench/bench_workdays.py [--quick]
+    .venv/bin/python bench/bench_workdays.py [--quick | --smoke]
 
 Prints ``name value unit`` lines and writes bench/results/workdays.json.
 """
@@ -118,7 +118,8 @@ def run(quick: bool) -> list[tuple[str, float, str]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smaller sizes (smoke run)")
+    parser.add_argument("--quick", "--smoke", dest="quick", action="store_true",
+                        help="smaller sizes (the smoke run CI does)")
     args = parser.parse_args()
     results = run(args.quick)
     for name, value, unit in results:
