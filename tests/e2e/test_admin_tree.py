@@ -23,6 +23,8 @@ TREE = "/quan-tri/don-vi"
 ALL_CODES = [code for code, *_rest in UNITS]
 # Đình Lập's subtree: LS-DINHLAP and the 7 units below it (core.demo.UNITS).
 DINHLAP_CODES = [code for code in ALL_CODES if code.startswith("LS-DINHLAP")]
+# The page title "Organisation" in translations/vi/LC_MESSAGES/messages.po.
+TREE_TITLE_VI = "Cơ cấu tổ chức"
 AXE_JS = Path(axe_selenium_python.__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 
 
@@ -60,7 +62,7 @@ def test_system_admin_sees_the_whole_tree_nested(browser, live_server, screensho
     browser.find_element(By.CSS_SELECTOR, f"nav.o-nav a[href='{TREE}']").click()
     wait_for(browser, EC.presence_of_element_located((By.ID, "unit-tree")))
 
-    assert browser.find_element(By.TAG_NAME, "h1").text == "Organisation"
+    assert browser.find_element(By.TAG_NAME, "h1").text == TREE_TITLE_VI
     assert tree_codes(browser) == ALL_CODES
     assert root_codes(browser) == ["LS", "KH"]
     for code, name in [("LS-SNV", "Sở Nội vụ"),
@@ -85,6 +87,7 @@ def test_language_switch_turns_the_page_english_and_back(browser, live_server):
     browser.get(live_server(TREE))
     html = browser.find_element(By.TAG_NAME, "html")
     assert html.get_attribute("lang") == "vi"
+    assert browser.find_element(By.TAG_NAME, "h1").text == TREE_TITLE_VI
     assert unit_name(browser, "LS-SNV") == "Sở Nội vụ"
 
     switch = browser.find_element(By.CSS_SELECTOR, "nav.lang a")
@@ -95,6 +98,7 @@ def test_language_switch_turns_the_page_english_and_back(browser, live_server):
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
     # The switch brings the user back to the page they were on, with English unit names.
     assert browser.current_url == live_server(TREE)
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Organisation"
     assert unit_name(browser, "LS-SNV") == "Department of Home Affairs"
     assert unit_name(browser, "KH-KKTVP") == "Vân Phong Economic Zone Authority"
 
@@ -103,6 +107,7 @@ def test_language_switch_turns_the_page_english_and_back(browser, live_server):
                                                        "English"))
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "vi"
     assert browser.current_url == live_server(TREE)
+    assert browser.find_element(By.TAG_NAME, "h1").text == TREE_TITLE_VI
     assert unit_name(browser, "LS-SNV") == "Sở Nội vụ"
 
 
