@@ -16,7 +16,8 @@ from core.models import Unit, UnitKind
 
 UNIT_FIELDS = ("code", "parent_id", "kind", "name_vi", "name_en", "active", "sort_order",
                "hotline", "email", "address", "opening_hours")
-PUBLIC_ROOT_KINDS = (UnitKind.PROVINCE.value, UnitKind.AGENCY.value, UnitKind.COMMUNE.value)
+PUBLIC_ROOT_KINDS = (UnitKind.PROVINCE.value, UnitKind.AGENCY.value, UnitKind.COMMUNE.value,
+                     UnitKind.SERVICE_CENTRE.value)
 
 
 @dataclass
@@ -176,13 +177,14 @@ def flatten_tree(roots: list[TreeNode]) -> list[Unit]:
     return ordered
 
 
-def public_agencies() -> list[Unit]:
-    stmt = (
-        db.select(Unit)
-        .where(Unit.active.is_(True), Unit.kind.in_(PUBLIC_ROOT_KINDS))
-        .order_by(Unit.path)
-    )
-    return flatten_tree(build_tree(list(db.session.scalars(stmt))))
+def public_directory() -> list[tuple[Unit, list[Unit]]]:
+    """Active agencies, communes and service centres grouped under their top-level unit
+    (usually a province), in tree order, for the public home page."""
+    stmt = db.select(Unit).where(Unit.active.is_(True), Unit.kind.in_(PUBLIC_ROOT_KINDS))
+    groups: list[tuple[Unit, list[Unit]]] = []
+    for root in build_tree(list(db.session.scalars(stmt))):
+        groups.append((root.unit, flatten_tree(root.children)))
+    return groups
 
 
 def public_unit_by_code(code: str) -> Unit:

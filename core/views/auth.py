@@ -24,15 +24,20 @@ bp = Blueprint("auth", __name__)
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("Account name"), validators=[DataRequired(), Length(max=64)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+    username = StringField(_l("Account name"), validators=[DataRequired(), Length(max=64)],
+                           render_kw={"autocomplete": "username", "autocapitalize": "none"})
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)],
+                             render_kw={"autocomplete": "current-password"})
 
 
 class PasswordChangeForm(FlaskForm):
-    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=256)])
-    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=256)],
+                            render_kw={"autocomplete": "current-password"})
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)],
+                        render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(
-        _l("Repeat the new password"), validators=[DataRequired(), EqualTo("new")]
+        _l("Repeat the new password"), validators=[DataRequired(), EqualTo("new")],
+        render_kw={"autocomplete": "new-password"},
     )
 
 

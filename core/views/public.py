@@ -9,14 +9,14 @@ from sqlalchemy import text
 
 from core.extensions import db
 from core.i18n import LANG_COOKIE
-from core.org import public_agencies, public_unit_by_code
+from core.org import public_directory, public_unit_by_code
 
 bp = Blueprint("public", __name__)
 
 
 @bp.get("/")
 def home():
-    return render_template("public/home.html", agencies=public_agencies())
+    return render_template("public/home.html", directory=public_directory())
 
 
 @bp.get("/don-vi/<code>")

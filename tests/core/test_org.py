@@ -121,3 +121,51 @@ def test_unit_admin_creates_units_only_inside_their_subtree(tree, client, make_u
     assert top.status_code == 400
     codes = set(db.session.scalars(db.select(Unit.code)))
     assert "LS-DL-VHXH" in codes and "LS-TT-Q9" not in codes and "NEW" not in codes
+
+
+def test_unit_admin_edits_but_cannot_switch_off_their_own_unit(tree, client, make_user, login):
+    admin = make_user(Role.UNIT_ADMIN, tree["dl"])
+    login(client, admin)
+    dl = tree["dl"]
+    edited = client.post(f"/quan-tri/don-vi/{dl.id}/sua", data={
+        "code": dl.code, "name_vi": dl.name_vi, "kind": dl.kind, "parent_id": str(dl.parent_id),
+        "hotline": "0205 3845 555", "sort_order": "0"})
+    assert edited.status_code == 302
+    assert client.post(f"/quan-tri/don-vi/{dl.id}/trang-thai",
+                       data={"active": "0"}).status_code == 403
+    assert client.get(f"/quan-tri/don-vi/{dl.id}/xoa").status_code == 403
+    db.session.refresh(dl)
+    assert dl.active is True and dl.hotline == "0205 3845 555"
+    denial = db.session.scalars(db.select(AuditEntry).where(
+        AuditEntry.action == "access.denied")).all()
+    assert [d.reason for d in denial] == ["units.manage(parent)"] * 2
+    page = client.get("/quan-tri/don-vi").get_data(as_text=True)
+    assert f"/quan-tri/don-vi/{dl.id}/trang-thai" not in page
+
+
+def test_delete_asks_for_confirmation_first(tree, client, make_user, login):
+    login(client, make_user(Role.SYSTEM_ADMIN))
+    desk = tree["desk"]
+    tree_page = client.get("/quan-tri/don-vi").get_data(as_text=True)
+    assert f'href="/quan-tri/don-vi/{desk.id}/xoa"' in tree_page  # a link, not a one-click post
+    confirm = client.get(f"/quan-tri/don-vi/{desk.id}/xoa")
+    assert confirm.status_code == 200 and "Delete for good" in confirm.get_data(as_text=True)
+    assert db.session.get(Unit, desk.id) is not None
+    assert client.post(f"/quan-tri/don-vi/{desk.id}/xoa",
+                       data={"reason": "desk closed"}).status_code == 302
+    assert db.session.get(Unit, desk.id) is None
+
+
+def test_home_page_groups_agencies_under_their_province(client, make_unit):
+    ls = make_unit("LS", kind="province", name_vi="UBND tỉnh Lạng Sơn")
+    make_unit("LS-SNV", parent=ls, name_vi="Sở Nội vụ")
+    kh = make_unit("KH", kind="province", name_vi="UBND tỉnh Khánh Hòa")
+    make_unit("KH-VP", parent=kh, name_vi="Ban Quản lý Khu kinh tế Vân Phong")
+    make_unit("LS-SNV-Q1", parent=ls, kind="desk", name_vi="Quầy riêng")
+    page = client.get("/").get_data(as_text=True)
+    sections = page.split('<section class="directory">')[1:]
+    assert len(sections) == 2  # same sort order: alphabetical, Khánh Hòa first
+    by_root = {("LS" if "Lạng Sơn" in s else "KH"): s for s in sections}
+    assert "Sở Nội vụ" in by_root["LS"] and "Vân Phong" not in by_root["LS"]
+    assert "Vân Phong" in by_root["KH"] and "Sở Nội vụ" not in by_root["KH"]
+    assert "Quầy riêng" not in page  # desks are reached by their QR code, not listed

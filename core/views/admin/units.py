@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, Regexp
 
 from core.access import Permission, can, can_globally, require, visible_units
+from core.audit import record_audit_now
 from core.exceptions import ServiceError
 from core.extensions import db
 from core.forms import BaseForm
@@ -105,6 +106,7 @@ def _render_tree():
         tree=build_tree(visible_units(current_user)),
         kind_labels=KIND_LABELS,
         may_manage=lambda unit: can(current_user, Permission.UNITS_MANAGE, unit),
+        may_place=may_place,
         may_create_root=can_globally(current_user, Permission.UNITS_MANAGE),
         may_import=can(current_user, Permission.UNITS_MANAGE),
     )
@@ -144,6 +146,7 @@ def unit_edit(unit_id: int):
         form.parent_id.data = unit.parent_id or 0
     if form.validate_on_submit():
         if form.parent_id.data != (unit.parent_id or 0):
+            _require_place(unit)
             _require_manage_parent(form.parent_id.data)
         try:
             update_unit(unit, form.to_data(active=unit.active), reason=form.reason.data or None)
@@ -159,10 +162,27 @@ def unit_edit(unit_id: int):
     return render_template("admin/unit_form.html", form=form, unit=unit), _status(form)
 
 
+def may_place(unit: Unit) -> bool:
+    """Deactivating, deleting or moving a unit is decided one level up: a unit admin may
+    edit their own unit's details but not switch off or remove the unit their role sits on
+    (which would also lock them out)."""
+    if unit.parent_id is None:
+        return can_globally(current_user, Permission.UNITS_MANAGE)
+    return can(current_user, Permission.UNITS_MANAGE, unit.parent)
+
+
+def _require_place(unit: Unit) -> None:
+    require(current_user, Permission.UNITS_MANAGE, unit)
+    if not may_place(unit):
+        record_audit_now("access.denied", object_type="unit", object_id=unit.id,
+                         unit_id=unit.id, reason="units.manage(parent)")
+        abort(403)
+
+
 @bp.post("/don-vi/<int:unit_id>/trang-thai")
 def unit_set_active(unit_id: int):
     unit = _load(unit_id)
-    require(current_user, Permission.UNITS_MANAGE, unit)
+    _require_place(unit)
     active = request.form.get("active") == "1"
     set_unit_active(unit, active, reason=request.form.get("reason") or None)
     db.session.commit()
@@ -171,10 +191,17 @@ def unit_set_active(unit_id: int):
     return redirect(url_for("admin.units"))
 
 
+@bp.get("/don-vi/<int:unit_id>/xoa")
+def unit_delete_confirm(unit_id: int):
+    unit = _load(unit_id)
+    _require_place(unit)
+    return render_template("admin/unit_delete.html", unit=unit)
+
+
 @bp.post("/don-vi/<int:unit_id>/xoa")
 def unit_delete(unit_id: int):
     unit = _load(unit_id)
-    require(current_user, Permission.UNITS_MANAGE, unit)
+    _require_place(unit)
     name = unit.name_vi
     try:
         delete_unit(unit, reason=request.form.get("reason") or None)
