@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     load_config(app, test_config)
     init_extensions(app)
     register_blueprints(app)
+    register_capabilities(app)
     register_templating(app)
     register_cli(app)
     register_error_handlers(app)
@@ -87,6 +89,12 @@ def register_blueprints(app: Flask) -> None:
 
     register_views(app)
     register_api(app)
+
+
+def register_capabilities(app: Flask) -> None:
+    """Load surveys, feedback, reports… by name, so the core never imports them."""
+    for name in app.config["CAPABILITY_PACKAGES"]:
+        importlib.import_module(name).init_app(app)
 
 
 def register_templating(app: Flask) -> None:

@@ -1,0 +1,31 @@
+"""Surveys: questionnaire versions, campaigns, collection points and their QR codes,
+responses and their rollups. May import ``core`` only."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import pkgutil
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the survey tables, pages, CLI and demo data with the app."""
+    import surveys.models  # noqa: F401  (tables for the ORM and for migrations)
+    from core.demo import DEMO_LOADERS
+    from surveys import views
+    from surveys.demo import load_survey_demo
+
+    # Every module of surveys.views that defines ``bp`` is a blueprint: one page group, one
+    # module, no central list to edit.
+    for module_info in pkgutil.iter_modules(views.__path__):
+        module = importlib.import_module(f"{views.__name__}.{module_info.name}")
+        blueprint = getattr(module, "bp", None)
+        if blueprint is not None:
+            app.register_blueprint(blueprint)
+    cli = importlib.util.find_spec("surveys.cli")
+    if cli is not None:
+        app.cli.add_command(importlib.import_module("surveys.cli").surveys_cli)
+    if load_survey_demo not in DEMO_LOADERS:
+        DEMO_LOADERS.append(load_survey_demo)

@@ -1,0 +1,36 @@
+"""Models of the surveys package. Importing this module registers every survey table."""
+
+from surveys.models.campaigns import Campaign, CampaignUnit
+from surveys.models.instruments import (
+    AnswerType,
+    Instrument,
+    InstrumentVersion,
+    Item,
+    Section,
+    VersionStatus,
+)
+from surveys.models.points import CollectionPoint
+from surveys.models.responses import (
+    Channel,
+    Response,
+    ResponseDemographics,
+    ResponseText,
+    RollupCount,
+)
+
+__all__ = [
+    "AnswerType",
+    "Campaign",
+    "CampaignUnit",
+    "Channel",
+    "CollectionPoint",
+    "Instrument",
+    "InstrumentVersion",
+    "Item",
+    "Response",
+    "ResponseDemographics",
+    "ResponseText",
+    "RollupCount",
+    "Section",
+    "VersionStatus",
+]

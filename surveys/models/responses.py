@@ -1,0 +1,87 @@
+"""Responses: one compact row each, free text and demographics kept apart, and the rollup
+counts that dashboards read (updated in the same transaction as the insert)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.clock import now
+from core.extensions import db
+from core.models.types import JSONType, UTCDateTime
+
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Channel(StrEnum):
+    DESK_QR = "desk_qr"
+    DOSSIER_QR = "dossier_qr"
+    ONLINE = "online"
+    KIOSK = "kiosk"
+    PAPER = "paper"
+    IMPORT = "import"
+
+
+class Response(db.Model):
+    __tablename__ = "survey_responses"
+    __table_args__ = (Index("ix_survey_responses_unit_at", "unit_id", "submitted_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_instrument_versions.id", ondelete="RESTRICT"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    point_id: Mapped[int | None] = mapped_column(
+        ForeignKey("survey_collection_points.id", ondelete="RESTRICT"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("survey_campaigns.id", ondelete="RESTRICT"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    # {item code: value} for rating, choice and yes/no items; no contact data, ever.
+    answers: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    # "ok" or "flagged"; analysts choose whether flagged responses count.
+    quality: Mapped[str] = mapped_column(String(16), default="ok")
+    quality_reasons: Mapped[list[str] | None] = mapped_column(JSONType)
+    # Staff who typed in a paper form (channel "paper"); NULL for citizens' own submissions.
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class ResponseText(db.Model):
+    """Free text apart from the ratings, so exports of ratings carry no prose."""
+
+    __tablename__ = "survey_response_texts"
+
+    response_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("survey_responses.id", ondelete="CASCADE"), primary_key=True)
+    item_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class ResponseDemographics(db.Model):
+    """Optional Part A answers (ethnicity is sensitive personal data), kept apart."""
+
+    __tablename__ = "survey_response_demographics"
+
+    response_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("survey_responses.id", ondelete="CASCADE"), primary_key=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+
+class RollupCount(db.Model):
+    """campaign × unit × item × day × channel × value → count. ``campaign_key`` is 0 for
+    continuous ratings outside any campaign (a real key, so the primary key stays simple on
+    both databases)."""
+
+    __tablename__ = "survey_rollup_counts"
+
+    campaign_key: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    quality: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

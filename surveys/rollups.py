@@ -1,0 +1,122 @@
+"""Rollup counts (campaign × unit × item × day × channel × quality × value → count).
+
+``submit_response`` increments them in the response's own transaction with an upsert, so
+dashboards read counts instead of millions of rows; ``recount_rollups`` rebuilds them from the
+raw responses (a job), and ``rollup_differences`` is the check that both agree.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+
+from core.clock import local
+from core.extensions import db
+from surveys.models import Response, RollupCount
+
+RollupKey = tuple[int, int, str, date, str, str, int]
+KEY_COLUMNS = ("campaign_key", "unit_id", "item_code", "day", "channel", "quality", "value")
+NO_CAMPAIGN = 0  # RollupCount.campaign_key for ratings outside any campaign
+_CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class RollupDifference:
+    key: RollupKey
+    stored: int
+    recounted: int
+
+
+def rollup_rows(campaign_id: int | None, unit_id: int, day: date, channel: str, quality: str,
+                answers: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per rated answer (a whole number); choice lists and text are not counted."""
+    campaign_key = campaign_id or NO_CAMPAIGN
+    return [
+        {"campaign_key": campaign_key, "unit_id": unit_id, "item_code": code, "day": day,
+         "channel": channel, "quality": quality, "value": value, "count": 1}
+        for code, value in answers.items()
+        if isinstance(value, int) and not isinstance(value, bool)
+    ]
+
+
+def _dialect_insert():
+    """The dialect's INSERT with ON CONFLICT (the one dialect switch of this module)."""
+    name = db.session.get_bind().dialect.name
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported (DESIGN.md §3)
+        raise RuntimeError(f"no rollup upsert for the {name} dialect")
+    return dialect_insert
+
+
+def increment_rollups(rows: list[dict[str, Any]]) -> None:
+    """count + 1 for each row's key, inserting the row when it is new: one upsert statement
+    per row, in the caller's transaction. Rows go in key order so two concurrent responses
+    lock the same rows in the same order on PostgreSQL (no deadlock)."""
+    if not rows:
+        return
+    table = RollupCount.__table__
+    stmt = _dialect_insert()(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[column.name for column in table.primary_key.columns],
+        set_={"count": table.c.count + 1},
+    )
+    ordered = sorted(rows, key=lambda row: tuple(row[name] for name in KEY_COLUMNS))
+    db.session.execute(stmt, ordered)
+
+
+def recount_from_raw() -> Counter[RollupKey]:
+    """The rollup as the raw responses say it should be, streamed in chunks."""
+    counts: Counter[RollupKey] = Counter()
+    stmt = select(Response.campaign_id, Response.unit_id, Response.submitted_at,
+                  Response.channel, Response.quality, Response.answers).order_by(Response.id)
+    for row in db.session.execute(stmt.execution_options(yield_per=_CHUNK)):
+        day = local(row.submitted_at).date()
+        for values in rollup_rows(row.campaign_id, row.unit_id, day, row.channel, row.quality,
+                                  row.answers or {}):
+            counts[tuple(values[name] for name in KEY_COLUMNS)] += 1  # type: ignore[index]
+    return counts
+
+
+def stored_rollups() -> Counter[RollupKey]:
+    columns = [getattr(RollupCount, name) for name in KEY_COLUMNS]
+    stmt = select(*columns, RollupCount.count)
+    return Counter({tuple(row[:-1]): row[-1] for row in db.session.execute(stmt)
+                    if row[-1]})
+
+
+def recount_rollups() -> int:
+    """Replace the whole rollup with a recount from raw rows; return the number of rows.
+    Flushes only: the caller commits (one transaction, so readers never see it half-done)."""
+    counts = recount_from_raw()
+    db.session.execute(delete(RollupCount))
+    rows = [dict(zip(KEY_COLUMNS, key, strict=True), count=count)
+            for key, count in sorted(counts.items())]
+    for chunk in _chunks(rows, _CHUNK):
+        db.session.execute(insert(RollupCount.__table__), chunk)
+    db.session.flush()
+    return len(rows)
+
+
+def rollup_differences() -> list[RollupDifference]:
+    """Every key where the stored count differs from a recount (empty when they agree)."""
+    stored, recounted = stored_rollups(), recount_from_raw()
+    return [RollupDifference(key, stored.get(key, 0), recounted.get(key, 0))
+            for key in sorted(set(stored) | set(recounted))
+            if stored.get(key, 0) != recounted.get(key, 0)]
+
+
+def rollup_matches_raw() -> bool:
+    return not rollup_differences()
+
+
+def _chunks(rows: list[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]

@@ -1,0 +1,182 @@
+"""The citizen survey page behind every desk's QR code (/k/<code>), its thank-you page and the
+kiosk mode for a tablet at the desk.
+
+Citizen pages set no cookie at all (no session, no CSRF token, nothing kept between citizens on a
+shared kiosk): the language choice is the only cookie, and only when the visitor taps the switch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from sqlalchemy.orm import selectinload
+
+from core.exceptions import ServiceError
+from core.extensions import csrf, db, limiter
+from core.models import Unit, UnitKind
+from surveys.models import Channel, CollectionPoint, InstrumentVersion, Section
+from surveys.points import point_by_code
+from surveys.responses import (
+    SubmittedResponse,
+    check_open,
+    collecting_version,
+    has_low_rating,
+    quality_reasons,
+    submit_response,
+)
+from surveys.survey_form import (
+    SurveyForm,
+    error_summary,
+    form_layout,
+    make_survey_form,
+    start_token,
+    version_text,
+)
+
+bp = Blueprint("surveys_public", __name__)
+# Flask-WTF's CSRF token lives in the session cookie, which citizen pages must not set. The
+# survey form is anonymous (nothing to forge on someone's behalf); replays are handled by the
+# signed start token, the per-IP limit and the quality flags (honeypot, too fast, burst).
+csrf.exempt(bp)
+
+KIOSK_IDLE_SECONDS = 120  # a half-filled kiosk form is discarded: nothing carries over
+KIOSK_THANKS_SECONDS = 8
+
+
+class Gone(Exception):
+    """A code, desk or questionnaire that no longer takes ratings: a friendly 410 page."""
+
+    def __init__(self, reason: str, unit: Unit | None, status: int = 410, message: str = ""):
+        super().__init__(reason)
+        self.reason, self.unit, self.status, self.message = reason, unit, status, message
+
+
+@dataclass
+class Contact:
+    hotline: str | None
+    email: str | None
+
+
+def _post_limit() -> str:
+    return current_app.config.get("SURVEY_POST_LIMIT", "30 per minute")
+
+
+@bp.route("/k/<code>", methods=["GET", "POST"])
+@limiter.limit(_post_limit, methods=["POST"])
+def survey(code: str):
+    return _survey_page(code, kiosk=False)
+
+
+@bp.route("/k/<code>/kiosk", methods=["GET", "POST"])
+@limiter.limit(_post_limit, methods=["POST"])
+def kiosk(code: str):
+    return _survey_page(code, kiosk=True)
+
+
+@bp.get("/k/<code>/cam-on")
+def thank_you(code: str):
+    return _thank_you_page(code, kiosk=False)
+
+
+@bp.get("/k/<code>/kiosk/cam-on")
+def kiosk_thank_you(code: str):
+    return _thank_you_page(code, kiosk=True)
+
+
+@bp.errorhandler(Gone)
+def _gone(error: Gone):
+    return render_template("surveys/gone.html", reason=error.reason, unit=error.unit,
+                           status=error.status, message=error.message,
+                           contact=_contact(error.unit)), error.status
+
+
+def _survey_page(code: str, kiosk: bool):
+    point, version = _open_point(code)
+    locale = str(get_locale() or "vi")
+    posted = request.method == "POST"
+    form = make_survey_form(version, locale)(formdata=request.form if posted else None)
+    if posted and form.validate():
+        stored = _store(form, point, version, kiosk)
+        if stored is not None:
+            return stored
+    # Keep the first valid stamp through corrections, so fill time counts from the first view.
+    started = form.started.data if getattr(form, "started_at", None) else start_token(version.id)
+    fieldsets = form_layout(form, version, locale)
+    title, intro = version_text(version, locale)
+    return render_template(
+        "surveys/survey.html", form=form, point=point, kiosk=kiosk, started=started,
+        title=title, intro=intro, fieldsets=fieldsets, problems=error_summary(form, fieldsets),
+        idle_seconds=KIOSK_IDLE_SECONDS,
+    ), 400 if posted else 200
+
+
+def _store(form: SurveyForm, point: CollectionPoint, version: InstrumentVersion, kiosk: bool):
+    """Submit a valid form: a 303 to the thank-you page, or None with the refusal added to
+    the form's messages (a 409/410 refusal becomes the friendly gone page)."""
+    answers, texts, demographics = form.collect()
+    try:
+        submit_response(SubmittedResponse(
+            version=version, unit=point.unit, point=point,
+            channel=(Channel.KIOSK if kiosk else Channel.DESK_QR).value,
+            answers=answers, texts=texts, demographics=demographics,
+            quality_reasons=quality_reasons(form.honeypot_filled, form.fill_seconds)))
+    except ServiceError as error:
+        db.session.rollback()
+        if error.status in (409, 410):
+            raise Gone("closed", point.unit, error.status, error.message) from error
+        form.form_errors.append(error.message)
+        return None
+    db.session.commit()
+    low = {"pakn": 1} if has_low_rating(version, answers) else {}
+    endpoint = ".kiosk_thank_you" if kiosk else ".thank_you"
+    return redirect(url_for(endpoint, code=point.public_code, **low), 303)
+
+
+def _thank_you_page(code: str, kiosk: bool):
+    point = point_by_code(code)
+    if point is None:
+        abort(404)
+    unit = point.unit
+    offer_pakn = request.args.get("pakn") == "1"
+    agency = unit.parent if unit.kind == UnitKind.DESK and unit.parent else unit
+    return render_template(
+        "surveys/thank_you.html", point=point, agency=agency, kiosk=kiosk, offer_pakn=offer_pakn,
+        pakn_args=_pakn_args(unit), contact=_contact(unit), refresh_seconds=KIOSK_THANKS_SECONDS,
+    )
+
+
+def _open_point(code: str) -> tuple[CollectionPoint, InstrumentVersion]:
+    """The point and its questionnaire, or 404 (unknown code) / 410 (replaced or closed)."""
+    point = point_by_code(code)
+    if point is None:
+        abort(404)
+    if point.retired_at is not None or point.replaced_by_id is not None:
+        raise Gone("replaced", point.unit)
+    # Sections and their items in two queries, not one per section.
+    version = db.session.get(InstrumentVersion, point.version_id, options=[
+        selectinload(InstrumentVersion.sections).selectinload(Section.items)])
+    assert version is not None  # a foreign key
+    version = collecting_version(version)
+    try:
+        check_open(version, point.unit, point)
+    except ServiceError as error:
+        raise Gone("closed", point.unit, error.status, error.message) from error
+    return point, version
+
+
+def _pakn_args(unit: Unit) -> dict[str, str]:
+    """?unit=…&desk=… for the PAKN form: codes only, no identity of the citizen."""
+    if unit.kind == UnitKind.DESK and unit.parent is not None:
+        return {"unit": unit.parent.code, "desk": unit.code}
+    return {"unit": unit.code}
+
+
+def _contact(unit: Unit | None) -> Contact:
+    """The nearest hotline and email up the tree (a desk rarely has its own)."""
+    hotline = email = None
+    while unit is not None and not (hotline and email):
+        hotline, email = hotline or unit.hotline, email or unit.email
+        unit = unit.parent
+    return Contact(hotline, email)
