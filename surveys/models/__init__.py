@@ -1,6 +1,7 @@
 """Models of the surveys package. Importing this module registers every survey table."""
 
 from surveys.models.campaigns import Campaign, CampaignUnit
+from surveys.models.dossiers import Dossier, RatingToken, SurveyImport
 from surveys.models.instruments import (
     AnswerType,
     Instrument,
@@ -24,13 +25,16 @@ __all__ = [
     "CampaignUnit",
     "Channel",
     "CollectionPoint",
+    "Dossier",
     "Instrument",
     "InstrumentVersion",
     "Item",
     "Response",
     "ResponseDemographics",
+    "RatingToken",
     "ResponseText",
     "RollupCount",
     "Section",
+    "SurveyImport",
     "VersionStatus",
 ]

@@ -47,6 +47,12 @@ class Response(db.Model):
     quality_reasons: Mapped[list[str] | None] = mapped_column(JSONType)
     # Staff who typed in a paper form (channel "paper"); NULL for citizens' own submissions.
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The dossier rated through a single-use token (channel "dossier_qr").
+    dossier_id: Mapped[int | None] = mapped_column(
+        ForeignKey("survey_dossiers.id", ondelete="RESTRICT"), index=True)
+    # The imported file this row came from (channel "import").
+    import_id: Mapped[int | None] = mapped_column(
+        ForeignKey("survey_imports.id", ondelete="RESTRICT"), index=True)
 
 
 class ResponseText(db.Model):

@@ -1,0 +1,77 @@
+"""Dossiers (hồ sơ) registered from the one-stop system, and single-use rating tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.clock import now
+from core.extensions import db
+from core.models import Unit
+from core.models.types import UTCDateTime
+
+
+class Dossier(db.Model):
+    """The facts the one-stop rating rules (TT 01/2018) need; no citizen identity."""
+
+    __tablename__ = "survey_dossiers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The code the citizen can look up (mã hồ sơ), unique across the install.
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    procedure_code: Mapped[str | None] = mapped_column(String(64))
+    procedure_name: Mapped[str | None] = mapped_column(String(500))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    desk_id: Mapped[int | None] = mapped_column(
+        ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    appointed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    supplement_requests: Mapped[int] = mapped_column(SmallInteger, default=0)
+    online: Mapped[bool] = mapped_column(Boolean, default=False)
+    apology_issued: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "api", "import" or "manual": where the facts came from.
+    source: Mapped[str] = mapped_column(String(16), default="api")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
+
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
+    desk: Mapped[Unit | None] = relationship(foreign_keys=[desk_id])
+
+
+class RatingToken(db.Model):
+    """A single-use link printed as a QR on the receipt. Only a hash of its secret is stored;
+    redemption is one conditional UPDATE, so a second use can never create a second response."""
+
+    __tablename__ = "survey_rating_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_dossiers.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set in the same transaction as the redemption.
+    response_id: Mapped[int | None] = mapped_column(Integer)
+
+    dossier: Mapped[Dossier] = relationship()
+
+
+class SurveyImport(db.Model):
+    """One imported survey file (or a paper batch): who, what, and the file's fingerprint, so
+    importing the same file twice is detected."""
+
+    __tablename__ = "survey_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_instrument_versions.id", ondelete="RESTRICT"))
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
