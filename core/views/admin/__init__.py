@@ -56,13 +56,17 @@ def role_label(role: str) -> str:
     return str(ROLE_LABELS.get(Role(role), role)) if role in Role._value2member_map_ else role
 
 
-@bp.before_request
-def _require_staff():
+def require_staff():
+    """``before_request`` of every back-office blueprint: signed-in staff only, and a
+    temporary password must be changed first."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if current_user.must_change_password:
         return redirect(url_for("auth.password"))
     return None
+
+
+bp.before_request(require_staff)
 
 
 @bp.get("/")
