@@ -24,8 +24,22 @@ def init_app(app: Flask) -> None:
         blueprint = getattr(module, "bp", None)
         if blueprint is not None:
             app.register_blueprint(blueprint)
+    _register_api(app)
     cli = importlib.util.find_spec("surveys.cli")
     if cli is not None:
         app.cli.add_command(importlib.import_module("surveys.cli").surveys_cli)
     if load_survey_demo not in DEMO_LOADERS:
         DEMO_LOADERS.append(load_survey_demo)
+
+
+def _register_api(app: Flask) -> None:
+    from core.extensions import csrf
+    from surveys import api as survey_api
+
+    api = app.extensions["langnghe_api"]
+    for module_info in pkgutil.iter_modules(survey_api.__path__):
+        module = importlib.import_module(f"{survey_api.__name__}.{module_info.name}")
+        blueprint = getattr(module, "blp", None)
+        if blueprint is not None:
+            csrf.exempt(blueprint)  # API clients use keys, not session cookies
+            api.register_blueprint(blueprint)

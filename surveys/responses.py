@@ -74,6 +74,8 @@ class SubmittedResponse:
     quality_reasons: list[str] = field(default_factory=list)
     entered_by: User | None = None
     submitted_at: datetime | None = None  # paper and imports may give the day it was filled
+    dossier_id: int | None = None  # rated through a single-use dossier token
+    import_id: int | None = None  # from an imported survey file
 
 
 def allowed_values(item: Item) -> tuple[int, ...]:
@@ -172,6 +174,7 @@ def submit_response(data: SubmittedResponse) -> Response:
         submitted_at=at, answers=answers,
         quality=QUALITY_FLAGGED if flagged else QUALITY_OK, quality_reasons=reasons or None,
         entered_by_id=data.entered_by.id if data.entered_by else None,
+        dossier_id=data.dossier_id, import_id=data.import_id,
     )
     db.session.add(response)
     db.session.flush()

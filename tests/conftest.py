@@ -137,7 +137,7 @@ def _end_request_transaction(_error) -> None:
     db.session.rollback()
     set_write_intent(True)
     # ``g`` belongs to the shared app context too: forget who the request's user or key was.
-    for name in ("_login_user", "api_key"):
+    for name in ("_login_user", "api_key", "csrf_token"):
         g.pop(name, None)
     flask_babel.refresh()  # the language is chosen per request
 

@@ -20,7 +20,7 @@ from core.exceptions import ServiceError
 from core.extensions import db
 from core.forms import BaseForm
 from core.models import Unit
-from core.views.admin import MenuItem, add_menu_item
+from core.views.admin import MenuItem, add_menu_item, require_staff
 from surveys.instrument_rules import ELEMENTS
 from surveys.instruments import (
     create_draft,
@@ -56,13 +56,7 @@ class InstrumentForm(BaseForm):
     from_version_id = SelectField(_l("Start from"), coerce=int, validators=[Optional()])
 
 
-@bp.before_request
-def _require_staff():
-    if not current_user.is_authenticated:
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    if current_user.must_change_password:
-        return redirect(url_for("auth.password"))
-    return None
+bp.before_request(require_staff)
 
 
 def owner_unit(instrument: Instrument) -> Unit | None:

@@ -26,7 +26,7 @@ from core.exceptions import ServiceError
 from core.extensions import db
 from core.forms import BaseForm
 from core.models import Unit, UnitKind
-from core.views.admin import MenuItem, add_menu_item
+from core.views.admin import MenuItem, add_menu_item, require_staff
 from surveys import points as services
 from surveys.models import CollectionPoint, InstrumentVersion
 from surveys.qr import qr_png, qr_svg
@@ -58,13 +58,7 @@ class RotateForm(BaseForm):
                          validators=[InputRequired(), Length(max=500)])
 
 
-@bp.before_request
-def _require_staff():
-    if not current_user.is_authenticated:
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    if current_user.must_change_password:
-        return redirect(url_for("auth.password"))
-    return None
+bp.before_request(require_staff)
 
 
 def _load(point_id: int) -> CollectionPoint:

@@ -1,0 +1,133 @@
+"""/api/v1/dossiers: the one-stop system registers dossiers and asks for rating tokens.
+
+A key with ``dossiers.write`` works within its unit's subtree. A dossier or unit outside that
+subtree answers 404 exactly like an unknown code, so codes of other units reveal nothing.
+"""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import abort, g
+from flask_babel import gettext as _
+from flask_smorest import Blueprint
+from werkzeug.exceptions import UnprocessableEntity
+
+from core.access import Permission, can
+from core.api.auth import require_api_key
+from core.audit import record_audit
+from core.exceptions import ServiceError
+from core.extensions import db
+from surveys.dossiers import CREATED, DossierData, dossier_by_code, dossier_facts, upsert_dossier
+from surveys.models import Dossier
+from surveys.tokens import issue_rating_token, token_url
+
+blp = Blueprint("dossiers", __name__, url_prefix="/api/v1/dossiers",
+                description="Dossiers from the one-stop system and their single-use rating "
+                            "links.")
+
+WRITE = Permission.DOSSIERS_WRITE
+_NAIVE = "Without a UTC offset the time is read as Vietnam time (UTC+7)."
+
+
+class DossierInSchema(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    unit_code = ma.fields.String(required=True, metadata={
+        "description": "The unit handling the dossier (within the key's subtree)"})
+    desk_code = ma.fields.String(allow_none=True, metadata={
+        "description": "The desk (a unit under unit_code) that received it"})
+    procedure_code = ma.fields.String(allow_none=True)
+    procedure_name = ma.fields.String(allow_none=True)
+    received_at = ma.fields.DateTime(required=True, metadata={"description": _NAIVE})
+    appointed_at = ma.fields.DateTime(allow_none=True, metadata={"description": _NAIVE})
+    returned_at = ma.fields.DateTime(allow_none=True, metadata={"description": _NAIVE})
+    supplement_requests = ma.fields.Integer(
+        load_default=0, strict=True, validate=ma.validate.Range(min=0, max=32767))
+    online = ma.fields.Boolean(load_default=False)
+    apology_issued = ma.fields.Boolean(load_default=False, metadata={
+        "description": "An apology letter (Phiếu xin lỗi) was issued for lateness"})
+
+
+class DossierSchema(ma.Schema):
+    code = ma.fields.String()
+    unit_code = ma.fields.String()
+    desk_code = ma.fields.String(allow_none=True)
+    procedure_code = ma.fields.String(allow_none=True)
+    procedure_name = ma.fields.String(allow_none=True)
+    received_at = ma.fields.DateTime()
+    appointed_at = ma.fields.DateTime(allow_none=True)
+    returned_at = ma.fields.DateTime(allow_none=True)
+    supplement_requests = ma.fields.Integer()
+    online = ma.fields.Boolean()
+    apology_issued = ma.fields.Boolean()
+    source = ma.fields.String(metadata={"description": "api, import or manual"})
+    created_at = ma.fields.DateTime()
+    updated_at = ma.fields.DateTime()
+
+
+class TokenSchema(ma.Schema):
+    url = ma.fields.String(metadata={"description": "The single-use rating link for the QR"})
+    expires_at = ma.fields.DateTime()
+
+
+def _service_abort(error: ServiceError):
+    db.session.rollback()
+    if error.status == 400 and error.field:
+        # A bad field is a validation failure like marshmallow's, with the same details shape.
+        failure = UnprocessableEntity(description=error.message)
+        failure.data = {"messages": {"json": {error.field: [error.message]}}}
+        raise failure
+    abort(error.status, description=error.message)
+
+
+def _visible(code: str) -> Dossier:
+    dossier = dossier_by_code(code)
+    if dossier is None or not can(g.api_key, WRITE, dossier.unit):
+        abort(404, description=_("There is no dossier with this code within this key's "
+                                 "scope."))
+    return dossier
+
+
+@blp.route("/<code>", methods=["PUT"])
+@require_api_key(WRITE)
+@blp.arguments(DossierInSchema)
+@blp.response(200, DossierSchema, description="Updated (or unchanged)")
+@blp.alt_response(201, schema=DossierSchema, description="Created")
+@blp.alt_response(404, response="NOT_FOUND")
+def put_dossier(fields: dict, code: str):
+    """Create or update a dossier by its code (send the whole dossier each time)."""
+    try:
+        dossier, outcome = upsert_dossier(DossierData(code=code, source="api", **fields),
+                                          actor=g.api_key)
+    except ServiceError as error:
+        _service_abort(error)
+    db.session.commit()
+    return dossier_facts(dossier), 201 if outcome == CREATED else 200
+
+
+@blp.route("/<code>", methods=["GET"])
+@require_api_key(WRITE)
+@blp.response(200, DossierSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def get_dossier(code: str):
+    """The dossier's facts (never a rating token)."""
+    return dossier_facts(_visible(code))
+
+
+@blp.route("/<code>/rating-token", methods=["POST"])
+@require_api_key(WRITE)
+@blp.response(201, TokenSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def post_rating_token(code: str):
+    """A new single-use rating link for the receipt's QR; the link is returned only now."""
+    dossier = _visible(code)
+    try:
+        token, plaintext = issue_rating_token(dossier)
+    except ServiceError as error:
+        _service_abort(error)
+    record_audit("dossier.token_issue", object_type="dossier", object_id=dossier.id,
+                 unit_id=dossier.unit_id, after={"token_id": token.id,
+                                                 "expires_at": token.expires_at})
+    db.session.commit()
+    return {"url": token_url(plaintext), "expires_at": token.expires_at}
