@@ -1,8 +1,9 @@
 """The citizen survey page behind every desk's QR code (/k/<code>), its thank-you page and the
 kiosk mode for a tablet at the desk.
 
-Citizen pages set no cookie at all (no session, no CSRF token, nothing kept between citizens on a
-shared kiosk): the language choice is the only cookie, and only when the visitor taps the switch.
+Citizen pages set no session or CSRF cookie, and a kiosk keeps nothing between citizens. The
+only cookies are the language choice (when the visitor taps the switch) and, on a citizen's
+own phone after a rating, the per-device mark of surveys.device_marks (point ids and times).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from core.exceptions import ServiceError
 from core.extensions import csrf, db, limiter
 from core.models import Unit, UnitKind
+from surveys.device_marks import device_reasons, remember_rating
 from surveys.models import Channel, CollectionPoint, InstrumentVersion, Section
 from surveys.points import point_by_code
 from surveys.responses import (
@@ -116,12 +118,15 @@ def _store(form: SurveyForm, point: CollectionPoint, version: InstrumentVersion,
     """Submit a valid form: a 303 to the thank-you page, or None with the refusal added to
     the form's messages (a 409/410 refusal becomes the friendly gone page)."""
     answers, texts, demographics = form.collect()
+    reasons = quality_reasons(form.honeypot_filled, form.fill_seconds)
+    if not kiosk:
+        reasons += device_reasons(request, point.id)
     try:
         submit_response(SubmittedResponse(
             version=version, unit=point.unit, point=point,
             channel=(Channel.KIOSK if kiosk else Channel.DESK_QR).value,
             answers=answers, texts=texts, demographics=demographics,
-            quality_reasons=quality_reasons(form.honeypot_filled, form.fill_seconds)))
+            quality_reasons=reasons))
     except ServiceError as error:
         db.session.rollback()
         if error.status in (409, 410):
@@ -131,7 +136,10 @@ def _store(form: SurveyForm, point: CollectionPoint, version: InstrumentVersion,
     db.session.commit()
     low = {"pakn": 1} if has_low_rating(version, answers) else {}
     endpoint = ".kiosk_thank_you" if kiosk else ".thank_you"
-    return redirect(url_for(endpoint, code=point.public_code, **low), 303)
+    answer = redirect(url_for(endpoint, code=point.public_code, **low), 303)
+    if not kiosk:
+        remember_rating(request, answer, point.id)
+    return answer
 
 
 def _thank_you_page(code: str, kiosk: bool):

@@ -84,7 +84,9 @@ def test_valid_submission_is_stored_with_rollups(client, desk):
                                              a_age="2", comment="  Rất tốt  "))
     assert response.status_code == 303
     assert response.headers["Location"] == f"{URL}/cam-on"  # no personal data in the URL
-    assert "Set-Cookie" not in response.headers
+    # The only cookie: the per-device mark (point ids and times), scoped to /k/.
+    cookies = response.headers.getlist("Set-Cookie")
+    assert len(cookies) == 1 and cookies[0].startswith("ln_rated=") and "Path=/k/" in cookies[0]
     stored = db.session.scalars(db.select(Response)).one()
     assert stored.channel == "desk_qr" and stored.quality == "ok"
     assert stored.point_id == desk.point.id and stored.unit_id == desk.desk.id
@@ -276,3 +278,21 @@ def test_shipped_desk_form_renders_16_ratings_in_5_element_fieldsets(client, mak
     assert len(element_sets) == 5
     assert sum(part.count('role="radiogroup"') for part in element_sets) == 16
     assert "q9_24" in html and "q9_39" in html
+
+
+@pytest.mark.parametrize("app_config", [{"SURVEY_DEVICE_LIMIT": 2}])
+def test_a_phone_rating_the_same_desk_again_and_again_is_flagged_not_dropped(app, desk):
+    # The limit (3 a day by default) counts only what the phone's own cookie remembers.
+    phone = app.test_client()
+    for _ in range(3):
+        assert phone.post(URL, data=answers(desk)).status_code == 303
+    qualities = db.session.scalars(db.select(Response.quality).order_by(Response.id)).all()
+    assert qualities == ["ok", "ok", "flagged"]
+    last = db.session.scalars(db.select(Response).order_by(Response.id.desc())).first()
+    assert last.quality_reasons == ["device_repeat"]
+    # A forged cookie counts as none; another phone starts from zero.
+    other = app.test_client()
+    other.set_cookie("ln_rated", "forged", domain="localhost", path="/k/")
+    assert other.post(URL, data=answers(desk)).status_code == 303
+    assert db.session.scalars(db.select(Response.quality).order_by(Response.id.desc())).first() \
+        == "ok"
