@@ -97,7 +97,8 @@ def live_server(make_app) -> Iterator[LiveServer]:
         server.server_close()
 
 
-def _chrome_options(width: int, height: int, profile: Path) -> webdriver.ChromeOptions:
+def _chrome_options(width: int, height: int, profile: Path,
+                    javascript: bool = True) -> webdriver.ChromeOptions:
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for flag in CHROMIUM_FLAGS:
@@ -106,12 +107,17 @@ def _chrome_options(width: int, height: int, profile: Path) -> webdriver.ChromeO
     options.add_argument(f"--window-size={width},{height}")
     # Console messages (CSP violations among them) are read back with get_log("browser").
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    if not javascript:
+        # As a citizen's phone with JavaScript switched off; WebDriver's own scripts still run.
+        options.add_experimental_option(
+            "prefs", {"profile.managed_default_content_settings.javascript": 2})
     return options
 
 
 @pytest.fixture
 def make_browser(live_server, tmp_path, monkeypatch) -> Iterator[Callable[..., WebDriver]]:
-    """Start a headless Chromium: make_browser("phone") or make_browser("desktop")."""
+    """Start a headless Chromium: make_browser("phone") or make_browser("desktop"), and
+    make_browser("phone", javascript=False) for a browser that runs no page script."""
     problem = missing_browser()
     if problem:
         if in_ci():
@@ -121,11 +127,11 @@ def make_browser(live_server, tmp_path, monkeypatch) -> Iterator[Callable[..., W
     monkeypatch.setenv("SE_OFFLINE", "true")
     drivers: list[WebDriver] = []
 
-    def start(size: str = "desktop") -> WebDriver:
+    def start(size: str = "desktop", javascript: bool = True) -> WebDriver:
         width, height = WINDOW_SIZES[size]
         profile = tmp_path / f"chromium-profile-{len(drivers)}"
         driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)),
-                                  options=_chrome_options(width, height, profile))
+                                  options=_chrome_options(width, height, profile, javascript))
         driver.set_window_size(width, height)
         driver.set_page_load_timeout(30)
         driver.set_script_timeout(30)
