@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from core.exceptions import ServiceError
 from core.extensions import csrf, db, limiter
 from core.models import Unit, UnitKind
+from surveys.blank_pages import STARTED_PLACEHOLDER, blank_pages
 from surveys.device_marks import device_reasons, remember_rating
 from surveys.models import Channel, CollectionPoint, InstrumentVersion, Section
 from surveys.points import point_by_code
@@ -98,20 +99,35 @@ def _survey_page(code: str, kiosk: bool):
     point, version = _open_point(code)
     locale = str(get_locale() or "vi")
     posted = request.method == "POST"
-    form = make_survey_form(version, locale)(formdata=request.form if posted else None)
-    if posted and form.validate():
+    if not posted:
+        # The blank form is the same for every citizen but its start stamp: render it once per
+        # process and questionnaire, then stamp it (survey GETs are most of the traffic).
+        page = blank_pages().get_or_render(
+            (point.id, version.id, point.unit.updated_at, locale, kiosk, request.full_path),
+            lambda: _render_survey(point, _with_items(version), locale, kiosk, None,
+                                   STARTED_PLACEHOLDER))
+        return page.replace(STARTED_PLACEHOLDER, start_token(version.id))
+    version = _with_items(version)
+    form = make_survey_form(version, locale)(formdata=request.form)
+    if form.validate():
         stored = _store(form, point, version, kiosk)
         if stored is not None:
             return stored
     # Keep the first valid stamp through corrections, so fill time counts from the first view.
     started = form.started.data if getattr(form, "started_at", None) else start_token(version.id)
+    return _render_survey(point, version, locale, kiosk, form, started), 400
+
+
+def _render_survey(point: CollectionPoint, version: InstrumentVersion, locale: str, kiosk: bool,
+                   form: SurveyForm | None, started: str) -> str:
+    form = form or make_survey_form(version, locale)(formdata=None)
     fieldsets = form_layout(form, version, locale)
     title, intro = version_text(version, locale)
     return render_template(
         "surveys/survey.html", form=form, point=point, kiosk=kiosk, started=started,
         title=title, intro=intro, fieldsets=fieldsets, problems=error_summary(form, fieldsets),
         idle_seconds=KIOSK_IDLE_SECONDS,
-    ), 400 if posted else 200
+    )
 
 
 def _store(form: SurveyForm, point: CollectionPoint, version: InstrumentVersion, kiosk: bool):
@@ -133,8 +149,9 @@ def _store(form: SurveyForm, point: CollectionPoint, version: InstrumentVersion,
             raise Gone("closed", point.unit, error.status, error.message) from error
         form.form_errors.append(error.message)
         return None
-    db.session.commit()
+    # Before the commit, which would expire the loaded questionnaire and make this reload it.
     low = {"pakn": 1} if has_low_rating(version, answers) else {}
+    db.session.commit()
     endpoint = ".kiosk_thank_you" if kiosk else ".thank_you"
     answer = redirect(url_for(endpoint, code=point.public_code, **low), 303)
     if not kiosk:
@@ -162,9 +179,7 @@ def _open_point(code: str) -> tuple[CollectionPoint, InstrumentVersion]:
         abort(404)
     if point.retired_at is not None or point.replaced_by_id is not None:
         raise Gone("replaced", point.unit)
-    # Sections and their items in two queries, not one per section.
-    version = db.session.get(InstrumentVersion, point.version_id, options=[
-        selectinload(InstrumentVersion.sections).selectinload(Section.items)])
+    version = db.session.get(InstrumentVersion, point.version_id)
     assert version is not None  # a foreign key
     version = collecting_version(version)
     try:
@@ -172,6 +187,14 @@ def _open_point(code: str) -> tuple[CollectionPoint, InstrumentVersion]:
     except ServiceError as error:
         raise Gone("closed", point.unit, error.status, error.message) from error
     return point, version
+
+
+def _with_items(version: InstrumentVersion) -> InstrumentVersion:
+    """The version with its sections and items loaded in two queries, not one per section."""
+    loaded = db.session.get(InstrumentVersion, version.id, populate_existing=True, options=[
+        selectinload(InstrumentVersion.sections).selectinload(Section.items)])
+    assert loaded is not None
+    return loaded
 
 
 def _pakn_args(unit: Unit) -> dict[str, str]:

@@ -4,6 +4,7 @@ store nothing, gone codes, quality flags, the thank-you page, kiosk mode, no coo
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from pathlib import Path
 
@@ -296,3 +297,17 @@ def test_a_phone_rating_the_same_desk_again_and_again_is_flagged_not_dropped(app
     assert other.post(URL, data=answers(desk)).status_code == 303
     assert db.session.scalars(db.select(Response.quality).order_by(Response.id.desc())).first() \
         == "ok"
+
+
+def test_blank_page_is_rendered_once_but_every_visitor_gets_a_fresh_stamp(client, desk):
+    first = client.get(URL).get_data(as_text=True)
+    time.sleep(1.1)  # the stamp is a signed timestamp with one-second resolution
+    second = client.get(URL).get_data(as_text=True)
+    stamp = re.compile(r'name="started" value="([^"]+)"')
+    assert stamp.search(first).group(1) != stamp.search(second).group(1)
+    assert stamp.sub("", first) == stamp.sub("", second)
+    assert "LN-STARTED-PLACEHOLDER" not in first
+    # A renamed desk shows at once: the cached page is keyed on the unit's last change.
+    desk.desk.name_vi = "Quầy tiếp nhận số 1"
+    db.session.commit()
+    assert "Quầy tiếp nhận số 1" in client.get(URL).get_data(as_text=True)
