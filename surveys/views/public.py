@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
+from core.db import set_write_intent
 from core.exceptions import ServiceError
 from core.extensions import csrf, db, limiter
 from core.models import Unit, UnitKind
@@ -43,6 +44,24 @@ bp = Blueprint("surveys_public", __name__)
 # survey form is anonymous (nothing to forge on someone's behalf); replays are handled by the
 # signed start token, the per-IP limit and the quality flags (honeypot, too fast, burst).
 csrf.exempt(bp)
+
+@bp.before_request
+def _read_before_locking() -> None:
+    """Survey POSTs read the questionnaire and check the answers before they write anything;
+    on SQLite they take the write lock only for the insert (``_take_write_lock``), so many
+    phones' submissions are checked in parallel instead of queueing behind one lock."""
+    set_write_intent(False)
+
+
+def _take_write_lock() -> None:
+    session = db.session()
+    session.expire_on_commit = False  # keep the loaded questionnaire: nothing changed
+    try:
+        session.commit()  # end the read transaction (it wrote nothing)
+    finally:
+        session.expire_on_commit = True
+    set_write_intent(True)  # the next statement begins with BEGIN IMMEDIATE
+
 
 KIOSK_IDLE_SECONDS = 120  # a half-filled kiosk form is discarded: nothing carries over
 KIOSK_THANKS_SECONDS = 8
@@ -137,6 +156,7 @@ def _store(form: SurveyForm, point: CollectionPoint, version: InstrumentVersion,
     reasons = quality_reasons(form.honeypot_filled, form.fill_seconds)
     if not kiosk:
         reasons += device_reasons(request, point.id)
+    _take_write_lock()
     try:
         submit_response(SubmittedResponse(
             version=version, unit=point.unit, point=point,
@@ -190,10 +210,19 @@ def _open_point(code: str) -> tuple[CollectionPoint, InstrumentVersion]:
 
 
 def _with_items(version: InstrumentVersion) -> InstrumentVersion:
-    """The version with its sections and items loaded in two queries, not one per section."""
-    loaded = db.session.get(InstrumentVersion, version.id, populate_existing=True, options=[
-        selectinload(InstrumentVersion.sections).selectinload(Section.items)])
-    assert loaded is not None
+    """The questionnaire with its sections and items, loaded once per app and kept detached:
+    a published version never changes (its status is still read fresh by ``_open_point``)."""
+    cache = current_app.extensions.setdefault("survey_versions", {})
+    loaded = cache.get(version.id)
+    if loaded is None:
+        with Session(db.engine) as own:
+            loaded = own.get(InstrumentVersion, version.id, options=[
+                selectinload(InstrumentVersion.items),
+                selectinload(InstrumentVersion.sections).selectinload(Section.items)])
+            assert loaded is not None
+        if len(cache) > 64:  # a handful of questionnaires in practice; stay bounded anyway
+            cache.clear()
+        cache[version.id] = loaded
     return loaded
 
 
