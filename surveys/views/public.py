@@ -54,6 +54,8 @@ def _read_before_locking() -> None:
 
 
 def _take_write_lock() -> None:
+    if db.engine.dialect.name != "sqlite":
+        return  # PostgreSQL locks rows, not the database: one transaction is enough
     session = db.session()
     session.expire_on_commit = False  # keep the loaded questionnaire: nothing changed
     try:
