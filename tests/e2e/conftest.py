@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -190,6 +191,20 @@ def screenshot(request) -> Callable[..., Path]:
 
 def wait_for(driver: WebDriver, condition, seconds: float = WAIT_SECONDS):
     return WebDriverWait(driver, seconds).until(condition)
+
+
+def gone(element):
+    """A wait condition: ``element`` left the page (the page was replaced). Unlike Selenium's
+    ``staleness_of`` it also accepts ChromeDriver's "Node with given id does not belong to the
+    document", which Chromium reports instead of a stale reference when the check races the
+    navigation."""
+    def check(_driver) -> bool:
+        try:
+            element.is_enabled()
+        except WebDriverException:
+            return True
+        return False
+    return check
 
 
 def sign_in(driver: WebDriver, username: str, password: str = DEMO_PASSWORD) -> None:

@@ -13,7 +13,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as EC
 
 from core.demo import DEMO_PASSWORD, UNITS
-from tests.e2e.conftest import console_messages, sign_in, wait_for
+from tests.e2e.conftest import console_messages, gone, sign_in, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -155,7 +155,7 @@ def test_login_form_refuses_a_wrong_password_and_a_missing_csrf_token(browser, l
     form.find_element(By.NAME, "username").send_keys("admin")
     form.find_element(By.NAME, "password").send_keys(DEMO_PASSWORD)
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    wait_for(browser, EC.staleness_of(form))
+    wait_for(browser, gone(form))
     assert "/quan-tri/" not in browser.current_url
     assert not browser.find_elements(By.CSS_SELECTOR, "form[action$='/dang-xuat']")
 

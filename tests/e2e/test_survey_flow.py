@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from core.extensions import db
 from core.models import Unit
 from surveys.models import CollectionPoint, Response, RollupCount
-from tests.e2e.conftest import LiveServer, console_messages, sign_in, wait_for
+from tests.e2e.conftest import LiveServer, console_messages, gone, sign_in, wait_for
 from tests.e2e.test_admin_tree import AXE_JS
 
 pytestmark = pytest.mark.browser
@@ -127,7 +127,7 @@ def checked(driver: WebDriver) -> dict[str, str]:
 def submit(driver: WebDriver) -> None:
     button = driver.find_element(By.CSS_SELECTOR, "form.survey button.send")
     button.click()
-    wait_for(driver, EC.staleness_of(button))
+    wait_for(driver, gone(button))
 
 
 def all_fours(**changes: int) -> dict[str, int]:
