@@ -230,3 +230,27 @@ def _xlsx_rows(content: bytes, max_columns: int) -> Generator[tuple[int, list[st
         raise SpreadsheetError(not_xlsx) from error
     finally:
         workbook.close()
+
+
+@dataclass
+class RowError:
+    """One problem in an imported spreadsheet: the row number as the user sees it, the column
+    (header, and its letter when known) and a message for a person."""
+
+    row: int
+    column: str
+    message: str
+    letter: str = ""
+
+
+@dataclass
+class UpsertReport:
+    """What an all-or-nothing create-or-update import did (or would do, on a dry run)."""
+
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    dry_run: bool = False
+    sha256: str = ""
+    errors: list[RowError] = field(default_factory=list)

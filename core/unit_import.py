@@ -24,30 +24,14 @@ from core.exceptions import ServiceError
 from core.extensions import db
 from core.models import Unit
 from core.org import UnitData, create_unit, set_unit_active, update_unit
-from core.spreadsheets import Table, clean_cell, fold, read_table
+from core.spreadsheets import RowError, Table, UpsertReport, clean_cell, fold, read_table
 from core.unit_format import COLUMN_ALIASES, DATA_FIELDS, TEMPLATE_HEADERS, parse_cell
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5_000
 
 
-@dataclass
-class RowError:
-    row: int
-    column: str
-    message: str
-    letter: str = ""
-
-
-@dataclass
-class ImportReport:
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    dry_run: bool = False
-    sha256: str = ""
-    errors: list[RowError] = field(default_factory=list)
+ImportReport = UpsertReport  # the unit import's report (name kept for its callers)
 
 
 @dataclass

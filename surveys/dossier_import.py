@@ -24,7 +24,7 @@ from core.audit import record_audit
 from core.exceptions import ServiceError
 from core.extensions import db
 from core.models import Unit
-from core.spreadsheets import clean_cell, fold, read_table
+from core.spreadsheets import RowError, UpsertReport, clean_cell, fold, read_table
 from surveys.dossiers import (
     CREATED,
     UNCHANGED,
@@ -68,22 +68,7 @@ _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{
 
 
 @dataclass
-class RowError:
-    row: int
-    column: str
-    message: str
-    letter: str = ""
-
-
-@dataclass
-class DossierImportReport:
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    dry_run: bool = False
-    sha256: str = ""
-    errors: list[RowError] = field(default_factory=list)
+class DossierImportReport(UpsertReport):
     ignored: list[str] = field(default_factory=list)  # headers we do not know, left unread
 
 

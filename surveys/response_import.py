@@ -25,7 +25,7 @@ from core.clock import LOCAL_TZ, local, now
 from core.exceptions import ServiceError
 from core.extensions import db
 from core.models import Unit, User
-from core.spreadsheets import Table, clean_cell, fold
+from core.spreadsheets import RowError, Table, clean_cell, fold
 from surveys.models import AnswerType, Channel, InstrumentVersion, Item, SurveyImport
 from surveys.response_import_files import Upload, read_upload_table
 from surveys.responses import SubmittedResponse, submit_response
@@ -53,13 +53,6 @@ class Mapping:
     items: dict[int, str] = field(default_factory=dict)  # column index → item code
     date_column: int | None = None
     unit_column: int | None = None
-
-
-@dataclass
-class RowError:
-    row: int
-    column: str
-    message: str
 
 
 @dataclass
