@@ -16,7 +16,7 @@ ENV_PREFIX = "LANGNGHE"
 class Defaults:
     # Capability packages loaded by name (core imports none of them): each exposes
     # ``init_app(app)`` that registers its models, blueprints, CLI and demo data.
-    CAPABILITY_PACKAGES: tuple[str, ...] = ("surveys",)
+    CAPABILITY_PACKAGES: tuple[str, ...] = ("surveys", "feedback")
 
     # Overridden in instance/config.py (written by `make run` with a random key) or the env.
     SECRET_KEY: str | None = None
@@ -71,6 +71,10 @@ class Defaults:
 
     # Where uploads and generated files live (outside the web root).
     UPLOAD_FOLDER: str | None = None
+
+    # Fernet keys for personal data at rest, newest first (core.crypto). Empty: derived from
+    # SECRET_KEY, fine for a demo; production sets LANGNGHE_CONTACT_KEYS="new,old".
+    CONTACT_KEYS: tuple[str, ...] = ()
 
     # Mail (used by later capabilities; the embedded default logs instead of sending).
     MAIL_SERVER = "127.0.0.1"

@@ -4,6 +4,7 @@ from core.models.apikeys import ApiKey, ApiKeyUse
 from core.models.audit import AuditEntry
 from core.models.calendar import CalendarOverride
 from core.models.org import Unit, UnitKind
+from core.models.outbox import OutboxMessage, OutboxStatus
 from core.models.settings import SettingValue
 from core.models.users import LoginFailure, LoginSession, Role, RoleGrant, User
 
@@ -14,6 +15,8 @@ __all__ = [
     "CalendarOverride",
     "LoginFailure",
     "LoginSession",
+    "OutboxMessage",
+    "OutboxStatus",
     "Role",
     "RoleGrant",
     "SettingValue",

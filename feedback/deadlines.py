@@ -1,0 +1,154 @@
+"""Working-day deadlines of a case (DOMAIN.md §3–4).
+
+Three steps have a limit: transfer a case outside our competence (5 working days, Decree
+20/2008), tell the sender it was accepted or transferred (10 working days, Law on Citizen
+Reception) and answer it (an agency's own limit: a setting that needs confirmation). Each limit
+is a DeadlineRule narrowed by kind, topic and unit, effective-dated; without a rule the core
+settings apply. A suggestion (góp ý) has no legal deadline. Periods follow the Civil Code as
+core.workdays implements them: the day of receipt is not counted, the period ends at the end
+of its last working day.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import or_, select
+
+from core.clock import local, now
+from core.extensions import db
+from core.models import Unit
+from core.settings import get_setting
+from core.workdays import add_working_days, count_working_days, deadline_end
+from feedback.models import CaseState, DeadlineRule, FeedbackCase, Kind
+
+
+class Step(StrEnum):
+    TRANSFER = "transfer"
+    ACKNOWLEDGE = "acknowledge"
+    ANSWER = "answer"
+
+
+STEP_SETTINGS = {
+    Step.TRANSFER: "pakn.transfer_days",
+    Step.ACKNOWLEDGE: "pakn.acknowledge_days",
+    Step.ANSWER: "pakn.answer_days",
+}
+
+# The deadline shown and sorted on ("due_at") in each state; states not listed have none.
+STATE_STEP = {
+    CaseState.RECEIVED: Step.TRANSFER,
+    CaseState.REGISTERED: Step.TRANSFER,
+    CaseState.ASSIGNED: Step.ANSWER,
+    CaseState.IN_PROGRESS: Step.ANSWER,
+    CaseState.ANSWER_DRAFTED: Step.ANSWER,
+    CaseState.APPROVED: Step.ANSWER,
+}
+
+
+def _ancestor_ids(unit: Unit | None) -> list[int]:
+    if unit is None:
+        return []
+    return [int(part) for part in unit.path.strip("/").split("/") if part]
+
+
+def deadline_days(step: Step, *, kind: str, topic: str | None, unit: Unit | None,
+                  on: date) -> int:
+    """Working days allowed for ``step``: the most specific DeadlineRule in force on ``on``
+    (a unit rule beats a kind or topic rule; a nearer unit beats a farther one; a later
+    effective date beats an earlier one), else the core setting for ``unit``."""
+    ancestors = _ancestor_ids(unit)
+    rows = db.session.execute(
+        select(DeadlineRule).where(
+            DeadlineRule.step == step.value,
+            DeadlineRule.effective_from <= on,
+            or_(DeadlineRule.kind.is_(None), DeadlineRule.kind == kind),
+            or_(DeadlineRule.topic.is_(None), DeadlineRule.topic == topic),
+            or_(DeadlineRule.unit_id.is_(None), DeadlineRule.unit_id.in_(ancestors or [-1])),
+        )).scalars().all()
+    if rows:
+        def specificity(rule: DeadlineRule) -> tuple:
+            unit_rank = ancestors.index(rule.unit_id) + 1 if rule.unit_id in ancestors else 0
+            return (unit_rank, rule.topic is not None, rule.kind is not None,
+                    rule.effective_from, rule.id)
+        return max(rows, key=specificity).days
+    return int(get_setting(STEP_SETTINGS[step], on=on, unit=unit))
+
+
+def due_after(start: datetime, days: int) -> datetime:
+    return deadline_end(add_working_days(start, days, cutoff=None))
+
+
+def set_initial_deadlines(case: FeedbackCase) -> None:
+    """At intake: the transfer and acknowledgement limits run from receipt."""
+    if case.kind == Kind.SUGGESTION.value or not case.is_formal:
+        case.transfer_due_at = case.acknowledge_due_at = case.answer_due_at = None
+        refresh_due(case)
+        return
+    unit = case.origin_unit or case.agency
+    on = local(case.received_at).date()
+    case.transfer_due_at = due_after(case.received_at, deadline_days(
+        Step.TRANSFER, kind=case.kind, topic=case.topic, unit=unit, on=on))
+    case.acknowledge_due_at = due_after(case.received_at, deadline_days(
+        Step.ACKNOWLEDGE, kind=case.kind, topic=case.topic, unit=unit, on=on))
+    refresh_due(case)
+
+
+def set_answer_deadline(case: FeedbackCase) -> None:
+    """When a case is first assigned. The answer limit runs from receipt, not from
+    assignment, so slow triage or a reassignment never buys the handling unit time; the
+    limit itself is the handling unit's (its rules and settings)."""
+    if case.kind == Kind.SUGGESTION.value or not case.is_formal:
+        case.answer_due_at = None
+    elif case.answer_due_at is None:
+        case.answer_due_at = due_after(case.received_at, deadline_days(
+            Step.ANSWER, kind=case.kind, topic=case.topic,
+            unit=case.handling_unit or case.agency, on=local(case.received_at).date()))
+    refresh_due(case)
+
+
+def shift_for_pause(case: FeedbackCase, resumed_at: datetime) -> int:
+    """After waiting for the sender: the answer limit moves by the working days paused."""
+    if case.paused_at is None or case.answer_due_at is None:
+        return 0
+    paused = count_working_days(case.paused_at, resumed_at)
+    if paused:
+        case.answer_due_at = due_after(case.answer_due_at, paused)
+    return paused
+
+
+def extend_answer_deadline(case: FeedbackCase, days: int) -> None:
+    if case.answer_due_at is not None:
+        case.answer_due_at = due_after(case.answer_due_at, days)
+    refresh_due(case)
+
+
+def refresh_due(case: FeedbackCase) -> None:
+    step = STATE_STEP.get(CaseState(case.state))
+    if step is Step.TRANSFER:
+        case.due_at = case.transfer_due_at
+    elif step is Step.ANSWER:
+        case.due_at = case.answer_due_at
+    else:
+        case.due_at = None
+
+
+class Light(StrEnum):
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+    NONE = "none"
+
+
+def traffic_light(case: FeedbackCase, *, at: datetime | None = None,
+                  amber_working_days: int = 2) -> Light:
+    """Red when overdue, amber when due within ``amber_working_days`` working days."""
+    if case.due_at is None:
+        return Light.NONE
+    moment = at or now()
+    if moment > case.due_at:
+        return Light.RED
+    if count_working_days(moment, case.due_at) <= amber_working_days:
+        return Light.AMBER
+    return Light.GREEN

@@ -1,0 +1,73 @@
+"""Helpers for PAKN tests: a small organisation and cases built through the real services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.extensions import db
+from core.models import Role, Unit, User
+from feedback.answers import save_answer_draft
+from feedback.intake import Contact, FeedbackSubmission, submit_feedback
+from feedback.models import FeedbackCase
+from feedback.workflow import TransitionInput, transition_case
+
+FULL_CONTACT = Contact(name="Nguyễn Văn An", address="Số 12 đường Trần Hưng Đạo, phường "
+                       "Đông Kinh", phone="0912 345 678", email="an.nguyen@example.vn")
+
+
+@dataclass
+class PaknOrg:
+    province: Unit
+    department: Unit        # a handling unit (Sở Nội vụ)
+    other_department: Unit  # another handling unit, outside the handlers' scope
+    desk: Unit
+    officer: User           # PAKN officer on the province
+    handler: User           # handler in the department
+    approver: User          # approver (leader) of the department
+    outsider: User          # handler of the other department
+
+
+def build_org(make_unit, make_user) -> PaknOrg:
+    province = make_unit("P", kind="province", name_vi="UBND tỉnh Thử nghiệm")
+    department = make_unit("P-SNV", parent=province, kind="agency", name_vi="Sở Nội vụ")
+    other = make_unit("P-STC", parent=province, kind="agency", name_vi="Sở Tài chính")
+    centre = make_unit("P-HCC", parent=province, kind="service_centre",
+                       name_vi="Trung tâm Phục vụ hành chính công")
+    desk = make_unit("P-HCC-Q1", parent=centre, kind="desk", name_vi="Quầy số 1")
+    return PaknOrg(
+        province=province, department=department, other_department=other, desk=desk,
+        officer=make_user(Role.PAKN_OFFICER, province, username="officer"),
+        handler=make_user(Role.HANDLER, department, username="handler"),
+        approver=make_user(Role.APPROVER, department, username="approver"),
+        outsider=make_user(Role.HANDLER, other, username="outsider"),
+    )
+
+
+def submit_case(org: PaknOrg, *, content: str = "Thủ tục cấp giấy phép bị chậm 10 ngày.",
+                contact: Contact | None = FULL_CONTACT, commit: bool = True,
+                **fields) -> FeedbackCase:
+    fields.setdefault("origin_unit", org.department)
+    sub = FeedbackSubmission(content=content,
+                             contact=Contact(**vars(contact)) if contact else Contact(),
+                             **fields)
+    case, _created = submit_feedback(sub)
+    if commit:
+        db.session.commit()
+    return case
+
+
+def assign(case: FeedbackCase, org: PaknOrg, unit: Unit | None = None) -> None:
+    transition_case(case, "assign", org.officer, TransitionInput(
+        classification="in_competence", handling_unit=unit or org.department))
+    db.session.commit()
+
+
+def answer_and_send(case: FeedbackCase, org: PaknOrg, body: str = "Kính gửi ông/bà, "
+                    "Sở Nội vụ đã kiểm tra và khắc phục.") -> None:
+    """Assigned → in progress → drafted → approved → answered, each by its proper actor."""
+    transition_case(case, "start", org.handler)
+    save_answer_draft(case, org.handler, body)
+    transition_case(case, "submit_answer", org.handler)
+    transition_case(case, "approve", org.approver)
+    transition_case(case, "send_answer", org.approver)
+    db.session.commit()
