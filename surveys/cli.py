@@ -56,3 +56,30 @@ def _describe(result) -> str:
     if result.retired:
         text += f"; retired version {', '.join(str(n) for n in result.retired)}"
     return text
+
+
+@surveys_cli.command("check-rollups")
+def check_rollups_command() -> None:
+    """Compare the rollup counts with a recount from raw responses; exit 1 when they differ."""
+    from surveys.rollups import rollup_differences
+
+    differences = rollup_differences()
+    for difference in differences[:50]:
+        click.echo(f"differs: {difference}")
+    if differences:
+        raise click.ClickException(
+            f"{len(differences)} rollup keys differ from the raw responses; run "
+            "`flask surveys recount-rollups`.")
+    click.echo("rollups match the raw responses")
+
+
+@surveys_cli.command("recount-rollups")
+def recount_rollups_command() -> None:
+    """Rebuild the rollup counts from raw responses in one transaction (readers never see a
+    half-built rollup)."""
+    from surveys.rollups import recount_rollups
+
+    with write_intent(), acting_as("cli:surveys recount-rollups"):
+        rows = recount_rollups()
+        db.session.commit()
+    click.echo(f"rollup rebuilt: {rows} rows")

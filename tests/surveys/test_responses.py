@@ -244,3 +244,27 @@ def test_rollup_equals_recount_after_a_mix_of_channels(desk):
     assert recount_rollups() == len(before)
     db.session.commit()
     assert rollup_matches_raw() and rollup() == before
+
+
+def test_rollup_commands_find_and_repair_a_damaged_rollup(app, desk):
+    submit_response(submitted(desk, answers={"q9_24": 5, "q9_25": 4}))
+    db.session.commit()
+    runner = app.test_cli_runner()
+    ok = runner.invoke(args=["surveys", "check-rollups"])
+    assert ok.exit_code == 0, ok.output
+    assert "match" in ok.output
+
+    row = db.session.scalars(db.select(RollupCount).where(
+        RollupCount.item_code == "q9_24")).one()
+    row.count = 3
+    db.session.commit()
+    damaged = runner.invoke(args=["surveys", "check-rollups"])
+    assert damaged.exit_code == 1
+    assert "1 rollup keys differ" in damaged.output
+
+    repaired = runner.invoke(args=["surveys", "recount-rollups"])
+    assert repaired.exit_code == 0, repaired.output
+    db.session.expire_all()
+    assert rollup_matches_raw()
+    assert db.session.scalars(db.select(RollupCount.count).where(
+        RollupCount.item_code == "q9_24")).one() == 1
