@@ -41,6 +41,8 @@ seed: migrate
 run: seed
 	@echo ""
 	@echo "Serving on http://$(HOST):$(PORT)/  (staff sign-in: http://$(HOST):$(PORT)/dang-nhap)"
+	@echo "Job worker (outbox: PAKN receipts and answers are logged, not mailed, until MAIL_BACKEND=smtp) runs alongside."
+	$(BIN)/flask jobs work --interval 10 & JOBS=$$!; trap 'kill $$JOBS 2>/dev/null' EXIT INT TERM; \
 	LANGNGHE_SESSION_COOKIE_SECURE=false $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-dev translations

@@ -72,14 +72,40 @@ class Defaults:
     # Where uploads and generated files live (outside the web root).
     UPLOAD_FOLDER: str | None = None
 
+    # PAKN public form and status page (feedback.views.public): attachment limits per file and
+    # per submission, and per-IP rate limits (Flask-Limiter strings).
+    FEEDBACK_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+    FEEDBACK_ATTACHMENT_MAX_FILES = 3
+    FEEDBACK_POST_LIMIT = "30 per minute"
+    FEEDBACK_STATUS_LIMIT = "10 per minute"
+
     # Fernet keys for personal data at rest, newest first (core.crypto). Empty: derived from
     # SECRET_KEY, fine for a demo; production sets LANGNGHE_CONTACT_KEYS="new,old".
     CONTACT_KEYS: tuple[str, ...] = ()
 
-    # Mail (used by later capabilities; the embedded default logs instead of sending).
+    # Mail (core.outbox). MAIL_BACKEND "log" (the embedded default: `make run` needs no mail
+    # server; messages are logged, not sent) or "smtp" (production and the tests).
+    MAIL_BACKEND = "log"
     MAIL_SERVER = "127.0.0.1"
     MAIL_PORT = 25
+    MAIL_USE_TLS = False   # STARTTLS after connecting
+    MAIL_USE_SSL = False   # SMTP over TLS from the start (port 465)
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
     MAIL_SENDER = "no-reply@langnghe.local"
+    MAIL_TIMEOUT = 10  # seconds
+    # Channel → "log" to log instead of delivering (e.g. {"sms": "log"}); sms and zalo only
+    # have logging adapters until a provider is contracted.
+    OUTBOX_ADAPTERS: dict = {}
+    # Attempts before a message is marked dead (retries after 1, 5, 30 min, 2 h, 12 h).
+    OUTBOX_MAX_ATTEMPTS = 6
+    # "worker": `flask jobs work` polls the outbox (embedded default); "rq": each message is
+    # also queued on Redis (REDIS_URL) after the commit, for `rq worker langnghe`.
+    JOBS_BACKEND = "worker"
+    # Links in messages sent outside a request (jobs): the public address of the site.
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    # Reminders go to handling units this many working days before a case is due.
+    PAKN_REMINDER_WORKING_DAYS = 2
 
 
 def env_overrides() -> dict:

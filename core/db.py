@@ -83,12 +83,34 @@ def defer_write(work: Callable[[Session], None]) -> None:
     For records that must be kept whatever the request does (a refused access, a session
     touch, an API key use). Doing them mid-request in a second connection would deadlock on
     SQLite when the request already holds the write lock; after the request, its transaction
-    has ended. Outside a request the work runs at once.
+    has ended. Outside a request (CLI, jobs) it runs when the current session's transaction
+    ends, committed or rolled back, or at once when there is none.
     """
     if has_request_context():
         g.setdefault("_deferred_writes", []).append(work)
+        return
+    from core.extensions import db
+
+    session = db.session()
+    if session.in_transaction():
+        session.info.setdefault(_PENDING, []).append(work)
     else:
         _run_write(work)
+
+
+_PENDING = "_deferred_writes"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _run_pending_after_transaction(session: Session, transaction) -> None:
+    if transaction.parent is not None or not session.info.get(_PENDING):
+        return  # a savepoint ended, or nothing is waiting
+    works = session.info.pop(_PENDING)
+    for work in works:
+        try:
+            _run_write(work)
+        except Exception:
+            log.exception("deferred write failed")
 
 
 def run_deferred_writes(_error: BaseException | None = None) -> None:

@@ -105,8 +105,10 @@ def register_templating(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from core.cli import core_cli
+    from core.jobs import jobs_cli
 
     app.cli.add_command(core_cli)
+    app.cli.add_command(jobs_cli)
 
 
 def register_error_handlers(app: Flask) -> None:

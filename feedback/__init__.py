@@ -15,6 +15,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the feedback tables, pages, CLI and demo data with the app."""
     import feedback.models  # noqa: F401  (tables for the ORM and for migrations)
+    import feedback.notifications  # noqa: F401
     from core.demo import DEMO_LOADERS
     from feedback import views
     from feedback.demo import load_feedback_demo

@@ -43,6 +43,8 @@ SECOND_FACTOR_DIGITS = 4
 # Words that mark a complaint (khiếu nại) or denunciation (tố cáo): those follow other laws,
 # so the form and the officer point the sender to the right procedure.
 COMPLAINT_WORDS = ("khieu nai", "to cao", "complaint", "denunciation")
+# Matched at the start of a word: "máy photo cao cấp" is not a denunciation.
+_COMPLAINT_RE = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in COMPLAINT_WORDS) + ")")
 
 
 @dataclass
@@ -111,8 +113,7 @@ def second_factor_digest(tracking_code: str, last_digits: str) -> str:
 
 
 def looks_like_complaint(text: str) -> bool:
-    folded = fold(text)
-    return any(word in folded for word in COMPLAINT_WORDS)
+    return _COMPLAINT_RE.search(fold(text)) is not None
 
 
 def register_unit_of(unit: Unit) -> Unit:

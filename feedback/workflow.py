@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from core.access import Actor, Permission
-from core.audit import record_audit, record_audit_now
+from core.audit import json_safe, record_audit, record_audit_now
 from core.clock import local, now
 from core.exceptions import ServiceError
 from core.extensions import db
@@ -159,7 +159,7 @@ def add_event(case: FeedbackCase, actor: Actor | None, action: str, *,
     event = FeedbackEvent(
         case_id=case.id, at=now(), actor_id=actor.id if isinstance(actor, User) else None,
         actor_label=_label(actor), action=action, from_state=from_state, to_state=to_state,
-        reason=reason, data=data, public=public)
+        reason=reason, data=json_safe(data) if data is not None else None, public=public)
     db.session.add(event)
     return event
 
@@ -253,6 +253,8 @@ def _reject(case, data, actor):
     _register(case, data, actor)
     case.classification = Classification.NOT_ACCEPTED.value
     _acknowledge(case)
+    _children_follow(case, actor, "reject", S.NOT_ACCEPTED, classification=case.classification,
+                     acknowledged_at=case.acknowledged_at)
     return {"classification": case.classification}
 
 
@@ -265,6 +267,8 @@ def _transfer(case, data, actor):
     case.classification = Classification.OUTSIDE_COMPETENCE.value
     case.transferred_to = target[:300]
     _acknowledge(case)
+    _children_follow(case, actor, "transfer", S.TRANSFERRED, classification=case.classification,
+                     transferred_to=case.transferred_to, acknowledged_at=case.acknowledged_at)
     return {"transferred_to": case.transferred_to}
 
 
@@ -301,8 +305,11 @@ def _reassign(case, data, actor):
     case.handling_unit_id = unit.id
     case.handling_unit = unit
     case.assigned_at = now()
+    # Reassigned while waiting for the sender: the days waited still do not count.
+    shifted = deadlines.shift_for_pause(case, now())
     case.paused_at = None
-    return {"from_unit_id": old, "handling_unit_id": unit.id, "handling_unit": unit.name_vi}
+    return {"from_unit_id": old, "handling_unit_id": unit.id, "handling_unit": unit.name_vi,
+            **({"paused_working_days": shifted} if shifted else {})}
 
 
 def _return_to_triage(case, data, actor):
@@ -392,26 +399,39 @@ def _send_answer(case, data, actor):
     return {"answer_id": answer.id}
 
 
-def _answer_merged_children(master: FeedbackCase, actor: Actor | None,
-                            moment: datetime) -> None:
-    """Children of a merged group are answered once, with the master's answer."""
-    children = db.session.execute(
+def _merged_children(master: FeedbackCase) -> list[FeedbackCase]:
+    return list(db.session.execute(
         select(FeedbackCase).where(FeedbackCase.master_id == master.id,
-                                   FeedbackCase.state == S.MERGED.value)).scalars().all()
-    for child in children:
-        child.state = S.ANSWERED.value
-        child.answered_at = moment
-        child.last_contact_at = moment
+                                   FeedbackCase.state == S.MERGED.value)
+        .order_by(FeedbackCase.id)).scalars())
+
+
+def _children_follow(master: FeedbackCase, actor: Actor | None, action: str,
+                     target: CaseState, **changes) -> None:
+    """Children of a merged group follow their master's outcome (answered, not accepted or
+    transferred) with their own event and audit entry, so none is left waiting on a master
+    that will never answer it."""
+    for child in _merged_children(master):
+        child.state = target.value
+        for name, value in changes.items():
+            setattr(child, name, value)
         deadlines.refresh_due(child)
-        event = add_event(child, actor, "send_answer", from_state=S.MERGED.value,
-                          to_state=S.ANSWERED.value, data={"via_master_id": master.id},
+        event = add_event(child, actor, action, from_state=S.MERGED.value,
+                          to_state=target.value, data={"via_master_id": master.id},
                           public=True)
-        record_audit("feedback.send_answer", object_type="feedback_case", object_id=child.id,
+        record_audit(f"feedback.{action}", object_type="feedback_case", object_id=child.id,
                      unit_id=child.agency_id, before={"state": S.MERGED.value},
-                     after={"state": S.ANSWERED.value, "via_master_id": master.id})
+                     after={"state": target.value, "via_master_id": master.id})
         db.session.flush()
         for hook in TRANSITION_HOOKS:
             hook(child, event)
+
+
+def _answer_merged_children(master: FeedbackCase, actor: Actor | None,
+                            moment: datetime) -> None:
+    """Children of a merged group are answered once, with the master's answer."""
+    _children_follow(master, actor, "send_answer", S.ANSWERED, answered_at=moment,
+                     last_contact_at=moment)
 
 
 def _publication(case: FeedbackCase) -> Publication | None:
@@ -461,6 +481,7 @@ def _reopen(case, data, actor):
         case.received_at = received
     if not with_unit:
         case.classification = None
+        case.transferred_to = None
     return {"reopened_to": case.state}
 
 
@@ -478,7 +499,14 @@ def _merge(case, data, actor):
         take_register_number(case)
         case.registered_at = now()
     case.master_id = master.id
-    return {"master_id": master.id, "master_code": master.tracking_code}
+    # A group is one level deep: cases merged into this one now follow the new master.
+    moved = _merged_children(case)
+    for child in moved:
+        child.master_id = master.id
+        add_event(child, actor, "merge", from_state=S.MERGED.value, to_state=S.MERGED.value,
+                  data={"master_id": master.id, "via_master_id": case.id})
+    return {"master_id": master.id, "master_code": master.tracking_code,
+            **({"moved_children": [c.id for c in moved]} if moved else {})}
 
 
 def _unmerge(case, data, actor):

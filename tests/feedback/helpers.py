@@ -71,3 +71,68 @@ def answer_and_send(case: FeedbackCase, org: PaknOrg, body: str = "Kính gửi �
     transition_case(case, "approve", org.approver)
     transition_case(case, "send_answer", org.approver)
     db.session.commit()
+
+
+# --- Added by workflow-tests: a case brought to any state through the real transitions. ---
+
+def make_publication(case: FeedbackCase, **fields):
+    """A prepared (draft) Publication row for ``case``, as the publication pages would make."""
+    import secrets
+
+    from feedback.models import Publication
+
+    fields.setdefault("status", "draft")
+    publication = Publication(
+        case_id=case.id, slug=secrets.token_hex(6), title=fields.pop("title", "Thủ tục chậm"),
+        question=fields.pop("question", "Thủ tục cấp giấy phép bị chậm."),
+        answer=fields.pop("answer", "Sở đã khắc phục."), topic=case.topic, kind=case.kind,
+        unit_id=case.handling_unit_id or case.agency_id, **fields)
+    db.session.add(publication)
+    db.session.flush()
+    return publication
+
+
+def bring_to(state: str, org: PaknOrg, case: FeedbackCase | None = None,
+             **submit_fields) -> FeedbackCase:
+    """A (new) case in ``state`` (a CaseState value), reached the way users reach it."""
+    from feedback.models import CaseState as S
+
+    case = case or submit_case(org, **submit_fields)
+    state = S(state)
+
+    def act(action, actor, **data):
+        transition_case(case, action, actor, TransitionInput(**data))
+        db.session.commit()
+
+    if state is S.RECEIVED:
+        return case
+    if state is S.REGISTERED:
+        act("register", org.officer)
+    elif state is S.NOT_ACCEPTED:
+        act("reject", org.officer, reason="Không đủ thông tin")
+    elif state is S.TRANSFERRED:
+        act("transfer", org.officer, reason="Ngoài thẩm quyền", transferred_to="Bộ Tài chính")
+    elif state is S.MERGED:
+        master = bring_to(S.REGISTERED, org)
+        act("merge", org.officer, reason="Trùng nội dung", master=master)
+    else:
+        assign(case, org)
+        if state is S.ASSIGNED:
+            return case
+        act("start", org.handler)
+        if state is S.WAITING:
+            act("pause", org.handler, reason="Chờ người gửi bổ sung")
+        elif state is not S.IN_PROGRESS:
+            save_answer_draft(case, org.handler, "Kính gửi ông/bà, Sở đã khắc phục.")
+            act("submit_answer", org.handler)
+            if state is not S.ANSWER_DRAFTED:
+                act("approve", org.approver)
+                if state is not S.APPROVED:
+                    act("send_answer", org.approver)
+                    if state is S.PUBLISHED:
+                        make_publication(case)
+                        act("publish", org.approver)
+                    elif state is S.CLOSED:
+                        act("close", org.officer)
+    assert case.state == state.value, (case.state, state)
+    return case

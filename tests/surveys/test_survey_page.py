@@ -217,18 +217,18 @@ def test_thank_you_offers_contact_only_after_a_low_element_rating(client, desk):
     low = client.post(URL, data=answers(desk, q9_25="2"))
     assert low.headers["Location"] == f"{URL}/cam-on?pakn=1"
     html = client.get(low.headers["Location"]).get_data(as_text=True)
-    # No PAKN page in this app: the agency's hotline and email instead.
+    # The PAKN form and, for those who would rather call, the agency's hotline and email.
     assert "Not satisfied?" in html and "028 3829 1234" in html
+    assert "/phan-anh/?channel=survey" in html
     assert "motcua@bennghe.gov.vn" in html
     assert "They help UBND phường Bến Nghé serve people better." in html  # the desk's agency
 
 
 def test_thank_you_links_to_the_pakn_form_with_unit_and_desk(app, client, desk):
-    app.add_url_rule("/pakn/gui", endpoint="feedback_public.new", view_func=lambda: "PAKN")
     location = client.post(URL, data=answers(desk, q9_24="1")).headers["Location"]
     response = client.get(location)
     html = response.get_data(as_text=True)
-    assert "/pakn/gui?unit=UBND-PHUONG-1&amp;desk=UBND-PHUONG-1-Q1" in html
+    assert "/phan-anh/?channel=survey&amp;unit=UBND-PHUONG-1&amp;desk=UBND-PHUONG-1-Q1" in html
     assert "Set-Cookie" not in response.headers
 
 

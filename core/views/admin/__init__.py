@@ -22,6 +22,8 @@ class MenuItem:
     label: object
     permission: Permission | None = None
     global_only: bool = False
+    # Other permissions that also show the item (e.g. handlers or approvers).
+    any_of: tuple[Permission, ...] = ()
 
 
 # Later capabilities append their own entries with ``add_menu_item``.
@@ -82,8 +84,8 @@ def office_menu() -> list[dict]:
         if item.endpoint not in current_app.view_functions:
             continue
         if item.permission is not None:
-            allowed = (can_globally(current_user, item.permission) if item.global_only
-                       else can(current_user, item.permission))
+            check = can_globally if item.global_only else can
+            allowed = any(check(current_user, perm) for perm in (item.permission, *item.any_of))
             if not allowed:
                 continue
         url = url_for(item.endpoint)

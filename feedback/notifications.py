@@ -1,0 +1,143 @@
+"""Messages to PAKN senders, written to the outbox in the same transaction as the change.
+
+Registered at import in feedback.intake.INTAKE_HOOKS (received) and
+feedback.workflow.TRANSITION_HOOKS (not accepted, transferred, assigned, waiting, answered).
+Messages are always in Vietnamese (``force_locale("vi")``), rendered from the text templates in
+templates/feedback/messages/ (first line: the subject). The sender's contact is decrypted here,
+only to address the message, and never logged; the timeline records that a message was queued
+with its channel and purpose, never the address. A reply by post leaves a timeline note that
+a letter is to be mailed (feedback.letters prints it).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import current_app, has_request_context, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from core.crypto import decrypt_json
+from core.outbox import queue_message
+from core.templating import format_date
+from feedback.intake import INTAKE_HOOKS
+from feedback.models import FeedbackCase, FeedbackEvent, ReplyChannel
+from feedback.tracking import format_tracking_code
+from feedback.workflow import TRANSITION_HOOKS, add_event, current_answer
+
+log = logging.getLogger(__name__)
+
+# Workflow action → message (template name and purpose "feedback.<name>").
+ACTION_MESSAGES = {
+    "reject": "not_accepted",
+    "transfer": "transferred",
+    "assign": "assigned",
+    "reassign": "assigned",
+    "pause": "waiting",
+    "send_answer": "answered",
+}
+STATUS_PATH = "/tra-cuu/"
+
+
+def status_url() -> str:
+    """The public status page: from the request when there is one, else PUBLIC_BASE_URL."""
+    if has_request_context() and "feedback_public.status" in current_app.view_functions:
+        return url_for("feedback_public.status", _external=True)
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    return f"{base}{STATUS_PATH}"
+
+
+def render_message(name: str, **context: Any) -> tuple[str, str]:
+    """(subject, body) of templates/feedback/messages/<name>.txt, in Vietnamese."""
+    with force_locale("vi"):
+        text = render_template(f"feedback/messages/{name}.txt", **context)
+    subject, _sep, body = text.strip().partition("\n")
+    return subject.strip(), body.strip() + "\n"
+
+
+def _contact(case: FeedbackCase) -> dict[str, str]:
+    if case.contact_enc is None or case.contact_purged_at is not None:
+        return {}
+    try:
+        return decrypt_json(case.contact_enc)
+    except Exception:  # a dropped key: the message cannot be addressed
+        log.warning("case %s: contact data could not be decrypted", case.id)
+        return {}
+
+
+def reply_address(case: FeedbackCase) -> tuple[str, str] | None:
+    """(channel, address) the sender asked to be answered on, or None."""
+    channel = case.reply_channel
+    if channel not in (ReplyChannel.EMAIL.value, ReplyChannel.SMS.value, ReplyChannel.ZALO.value):
+        return None
+    contact = _contact(case)
+    address = contact.get("email" if channel == ReplyChannel.EMAIL.value else "phone", "")
+    return (channel, address.strip()) if address.strip() else None
+
+
+def _case_context(case: FeedbackCase) -> dict[str, Any]:
+    return {
+        "case": case,
+        "code": format_tracking_code(case.tracking_code),
+        "agency": case.agency.name_vi if case.agency is not None else "",
+        "handling_unit": case.handling_unit.name_vi if case.handling_unit is not None else "",
+        "status_url": status_url(),
+        "received_on": format_date(case.received_at),
+        "acknowledge_due": format_date(case.acknowledge_due_at),
+        "answer_due": format_date(case.answer_due_at),
+    }
+
+
+def notify_sender(case: FeedbackCase, name: str, **extra: Any) -> FeedbackEvent | None:
+    """Queue message ``name`` to the sender on their reply channel and note it on the
+    timeline. Post: a note that a letter is to be mailed. No channel: nothing."""
+    purpose = f"feedback.{name}"
+    if case.reply_channel == ReplyChannel.POST.value:
+        if case.contact_purged_at is not None:
+            return None
+        with force_locale("vi"):
+            note = _("Letter to be mailed to the sender.")
+        return add_event(case, None, "notified", reason=note,
+                         data={"channel": ReplyChannel.POST.value, "purpose": purpose})
+    target = reply_address(case)
+    if target is None:
+        return None
+    channel, address = target
+    subject, body = render_message(name, **_case_context(case), **extra)
+    queue_message(channel, address, subject=subject, body=body, purpose=purpose,
+                  object_type="feedback_case", object_id=case.id)
+    return add_event(case, None, "notified", data={"channel": channel, "purpose": purpose})
+
+
+def on_received(case: FeedbackCase) -> None:
+    notify_sender(case, "received")
+
+
+def _answer_text(case: FeedbackCase, event: FeedbackEvent) -> str:
+    source = case
+    via = (event.data or {}).get("via_master_id")
+    if via:
+        from core.extensions import db
+
+        source = db.session.get(FeedbackCase, via) or case
+    answer = current_answer(source)
+    return answer.body if answer is not None else ""
+
+
+def on_transition(case: FeedbackCase, event: FeedbackEvent) -> None:
+    name = ACTION_MESSAGES.get(event.action)
+    if name is None:
+        return
+    extra: dict[str, Any] = {"reason": event.reason or ""}
+    if name == "transferred":
+        extra["transferred_to"] = case.transferred_to or ""
+    elif name == "answered":
+        extra["answer"] = _answer_text(case, event)
+    notify_sender(case, name, **extra)
+
+
+if on_received not in INTAKE_HOOKS:
+    INTAKE_HOOKS.append(on_received)
+if on_transition not in TRANSITION_HOOKS:
+    TRANSITION_HOOKS.append(on_transition)
