@@ -139,7 +139,8 @@ def adapter_for(channel: str, config: Any | None = None):
 
 def queue_message(channel: str, recipient: str, *, subject: str, body: str, purpose: str,
                   object_type: str | None = None, object_id: Any = None) -> OutboxMessage:
-    """Add a message to the outbox in the caller's transaction (flushes, never commits)."""
+    """Add a message to the outbox in the caller's transaction (never commits; it is
+    flushed with the caller's other changes)."""
     if channel not in ADAPTERS:
         raise ValueError(f"unknown outbox channel {channel!r}")
     recipient = (recipient or "").strip()
@@ -151,8 +152,8 @@ def queue_message(channel: str, recipient: str, *, subject: str, body: str, purp
         object_id=None if object_id is None else str(object_id)[:40],
         status=OutboxStatus.PENDING.value, attempts=0, next_attempt_at=now())
     db.session.add(message)
-    db.session.flush()
     if rq_enabled():
+        db.session.flush()  # RQ is handed the id after the commit
         db.session.info.setdefault(_RQ_IDS, []).append(message.id)
     return message
 

@@ -11,14 +11,17 @@ of its last working day.
 
 from __future__ import annotations
 
+import time as _time
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import or_, select
+from flask import current_app, has_app_context
+from sqlalchemy import event, or_, select
+from sqlalchemy.orm import Session
 
 from core.clock import local, now
 from core.extensions import db
-from core.models import Unit
+from core.models import SettingValue, Unit
 from core.settings import get_setting
 from core.workdays import add_working_days, count_working_days, deadline_end
 from feedback.models import CaseState, DeadlineRule, FeedbackCase, Kind
@@ -53,11 +56,54 @@ def _ancestor_ids(unit: Unit | None) -> list[int]:
     return [int(part) for part in unit.path.strip("/").split("/") if part]
 
 
+# Every submission needs two or three limits; they change rarely. Cached per app for
+# CACHE_SECONDS (what another process changed shows within that time) and dropped at once when
+# this process commits a change to a deadline rule or a setting.
+CACHE_SECONDS = 60.0
+_CACHE_KEY = "langnghe_deadline_days"
+_SESSION_FLAG = "deadline_rules_changed"
+
+
 def deadline_days(step: Step, *, kind: str, topic: str | None, unit: Unit | None,
                   on: date) -> int:
     """Working days allowed for ``step``: the most specific DeadlineRule in force on ``on``
     (a unit rule beats a kind or topic rule; a nearer unit beats a farther one; a later
     effective date beats an earlier one), else the core setting for ``unit``."""
+    if db.session.info.get(_SESSION_FLAG):
+        # This transaction changed a rule or a setting: read its own, uncommitted, values.
+        return _deadline_days(step, kind=kind, topic=topic, unit=unit, on=on)
+    cache = current_app.extensions.setdefault(_CACHE_KEY, {})
+    key = (step, kind, topic, unit.path if unit is not None else None, on)
+    hit = cache.get(key)
+    if hit is not None and _time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    days = _deadline_days(step, kind=kind, topic=topic, unit=unit, on=on)
+    if len(cache) > 10_000:
+        cache.clear()
+    cache[key] = (_time.monotonic(), days)
+    return days
+
+
+@event.listens_for(Session, "before_flush")
+def _note_rule_changes(session: Session, _context, _instances) -> None:
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(obj, (DeadlineRule, SettingValue)) for obj in changed):
+        session.info[_SESSION_FLAG] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _drop_cache_after_commit(session: Session) -> None:
+    if session.info.pop(_SESSION_FLAG, False) and has_app_context():
+        current_app.extensions.pop(_CACHE_KEY, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_changes_after_rollback(session: Session) -> None:
+    session.info.pop(_SESSION_FLAG, None)
+
+
+def _deadline_days(step: Step, *, kind: str, topic: str | None, unit: Unit | None,
+                   on: date) -> int:
     ancestors = _ancestor_ids(unit)
     rows = db.session.execute(
         select(DeadlineRule).where(

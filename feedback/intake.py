@@ -164,12 +164,29 @@ def existing_submission(idempotency_key: str | None) -> FeedbackCase | None:
         FeedbackCase.idempotency_key == idempotency_key)).scalar_one_or_none()
 
 
+@dataclass
+class PreparedSubmission:
+    """A checked submission, ready to store: the new case (not yet in the session), or the
+    case an earlier submission with the same idempotency key created."""
+
+    case: FeedbackCase
+    created: bool
+    submission: FeedbackSubmission
+
+
 def submit_feedback(sub: FeedbackSubmission) -> tuple[FeedbackCase, bool]:
     """Create the case (state "received") or, for a repeated idempotency key, return the
     case already created. Returns (case, created). Flushes; the caller commits."""
+    return store_feedback(prepare_feedback(sub))
+
+
+def prepare_feedback(sub: FeedbackSubmission) -> PreparedSubmission:
+    """Everything that only reads: the idempotency check, cleaning and validation, the
+    register unit, deadlines, encryption. Split from ``store_feedback`` so that on SQLite a
+    busy form does this before taking the database's single write lock."""
     previous = existing_submission(sub.idempotency_key)
     if previous is not None:
-        return previous, False
+        return PreparedSubmission(previous, False, sub)
     sub.content = clean_text(sub.content)
     sub.title = clean_text(sub.title)[:MAX_TITLE]
     for name in ("name", "address", "phone", "email"):
@@ -208,6 +225,14 @@ def submit_feedback(sub: FeedbackSubmission) -> tuple[FeedbackCase, bool]:
             case.second_factor_hash = second_factor_digest(
                 case.tracking_code, digits[-SECOND_FACTOR_DIGITS:])
     deadlines.set_initial_deadlines(case)
+    return PreparedSubmission(case, True, sub)
+
+
+def store_feedback(prepared: PreparedSubmission) -> tuple[FeedbackCase, bool]:
+    """Write a prepared case with its timeline event, audit entry and notifications."""
+    if not prepared.created:
+        return prepared.case, False
+    case, sub = prepared.case, prepared.submission
     try:
         with db.session.begin_nested():
             db.session.add(case)
@@ -220,11 +245,11 @@ def submit_feedback(sub: FeedbackSubmission) -> tuple[FeedbackCase, bool]:
         return previous, False
     db.session.add(FeedbackEvent(case_id=case.id, at=now(), action="receive",
                                  to_state=CaseState.RECEIVED.value, public=True,
-                                 data={"channel": case.channel, "formal": formal},
+                                 data={"channel": case.channel, "formal": case.is_formal},
                                  actor_id=sub.created_by.id if sub.created_by else None))
     record_audit("feedback.receive", object_type="feedback_case", object_id=case.id,
-                 unit_id=agency.id, after={"channel": case.channel, "kind": case.kind,
-                                           "formal": formal})
+                 unit_id=case.agency_id, after={"channel": case.channel, "kind": case.kind,
+                                                "formal": case.is_formal})
     for hook in INTAKE_HOOKS:
         hook(case)
     return case, True

@@ -88,8 +88,10 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
     _t("send_answer", {S.APPROVED}, S.ANSWERED, P.FEEDBACK_APPROVE,
        _l("Send the answer to the sender"), public=True),
     _t("publish", {S.ANSWERED}, S.PUBLISHED, P.FEEDBACK_APPROVE, _l("Publish")),
-    _t("unpublish", {S.PUBLISHED}, S.ANSWERED, P.FEEDBACK_APPROVE, _l("Withdraw publication"),
-       needs_reason=True),
+    # From "closed" too: closing a published case keeps its public page, which must stay
+    # withdrawable (the state then stays "closed").
+    _t("unpublish", {S.PUBLISHED, S.CLOSED}, None, P.FEEDBACK_APPROVE,
+       _l("Withdraw publication"), needs_reason=True),
     _t("close", {S.ANSWERED, S.PUBLISHED, S.NOT_ACCEPTED, S.TRANSFERRED}, S.CLOSED,
        P.FEEDBACK_TRIAGE, _l("Close")),
     _t("reopen", {S.CLOSED, *TERMINAL_ANSWERED}, None, P.FEEDBACK_TRIAGE, _l("Reopen"),
@@ -141,7 +143,14 @@ def available_transitions(case: FeedbackCase, actor: Actor | None) -> list[Trans
     state = CaseState(case.state)
     return [t for t in TRANSITIONS.values()
             if state in t.sources and can_on_case(actor, t.permission, case)
-            and not (t.action == "extend" and case.extended)]
+            and not (t.action == "extend" and case.extended)
+            and not (t.action == "unpublish" and state is S.CLOSED
+                     and not _has_published_answer(case))]
+
+
+def _has_published_answer(case: FeedbackCase) -> bool:
+    publication = _publication(case)
+    return publication is not None and publication.status == "published"
 
 
 def current_answer(case: FeedbackCase) -> FeedbackAnswer | None:
@@ -455,10 +464,13 @@ def _publish(case, data, actor):
 
 def _unpublish(case, data, actor):
     publication = _publication(case)
-    if publication is not None:
-        publication.status = "withdrawn"
-        publication.withdrawn_at = now()
-    return None
+    if publication is None or publication.status != "published":
+        raise TransitionRefused(_("This case has no published answer to withdraw."))
+    publication.status = "withdrawn"
+    publication.withdrawn_at = now()
+    if case.state == S.PUBLISHED.value:
+        case.state = S.ANSWERED.value
+    return {"publication_id": publication.id}
 
 
 def _close(case, data, actor):

@@ -78,6 +78,10 @@ EVENT_LABELS = {
     "note": _l("Internal note"),
     "contact_reveal": _l("Contact details viewed"),
     "draft_answer": _l("Answer drafted"),
+    "notified": _l("Sender notified"),
+    "reminded": _l("Unit reminded of the deadline"),
+    "escalated": _l("Late: escalated to the unit's leaders"),
+    "contact_purged": _l("Sender's contact details deleted (retention period ended)"),
 }
 
 

@@ -19,6 +19,7 @@ import time
 from flask import (
     Blueprint,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -37,7 +38,7 @@ from core.models import Unit, UnitKind
 from core.org import public_directory
 from core.settings import get_setting
 from feedback import attachments as files
-from feedback.intake import FeedbackSubmission, phone_digits, submit_feedback
+from feedback.intake import FeedbackSubmission, phone_digits, prepare_feedback, store_feedback
 from feedback.models import FeedbackCase, IntakeChannel, Kind, ReplyChannel, Topic
 from feedback.public_forms import KIND_HINTS, PaknForm, StatusForm
 from feedback.status import find_case_for_status, public_status
@@ -84,18 +85,22 @@ def _status_limit() -> str:
 @bp.route("/phan-anh/", methods=["GET", "POST"])
 @limiter.limit(_post_limit, methods=["POST"])
 def new():
-    units = _public_units()
     form = PaknForm()
-    form.unit.choices = [SelectChoice("", _("— Choose the agency or unit —"))] + [
-        SelectChoice(unit.code, label) for unit, label in units]
     if request.method == "GET":
+        units = _offer_all_units(form)
         _prefill(form, {unit.code for unit, _label in units})
         return _form_page(form)
+    # A POST that succeeds needs only the chosen unit as the select's one valid choice; the
+    # whole directory is built only to show the form again.
+    chosen = _unit(form.unit.data)
+    form.unit.choices = [SelectChoice("", "")] + (
+        [SelectChoice(chosen.code, chosen.name_vi)] if chosen is not None else [])
     desk = _desk(form.desk.data)
     valid = form.validate()
     valid = _check_extra(form, desk) and valid
     uploads, status = _read_uploads(form) if valid else ([], 400)
     if not valid or form.attachments.errors:
+        _offer_all_units(form)
         return _form_page(form, files_posted=_files_posted()), status
     try:
         return _submit(form, desk, uploads)
@@ -106,7 +111,15 @@ def new():
             target.errors = [*target.errors, error.message]
         else:
             form.form_errors.append(error.message)
+        _offer_all_units(form)
         return _form_page(form, files_posted=_files_posted()), error.status
+
+
+def _offer_all_units(form: PaknForm) -> list[tuple[Unit, str]]:
+    units = _public_units()
+    form.unit.choices = [SelectChoice("", _("— Choose the agency or unit —"))] + [
+        SelectChoice(unit.code, label) for unit, label in units]
+    return units
 
 
 def _submit(form: PaknForm, desk: Unit | None, uploads: list[tuple[str, bytes]]):
@@ -114,8 +127,7 @@ def _submit(form: PaknForm, desk: Unit | None, uploads: list[tuple[str, bytes]])
     if desk is not None and unit is not None and not desk.is_within(unit):
         desk = None  # the citizen chose another unit than the poster's: the desk is not it
     contact = form.contact()
-    _take_write_lock()
-    case, created = submit_feedback(FeedbackSubmission(
+    prepared = prepare_feedback(FeedbackSubmission(
         content=form.content.data or "", kind=form.kind.data, title=form.title.data or "",
         topic=form.topic.data or Topic.OTHER.value, channel=_channel(form.channel.data),
         origin_unit=unit, desk=desk, procedure_name=form.procedure_name.data,
@@ -123,6 +135,8 @@ def _submit(form: PaknForm, desk: Unit | None, uploads: list[tuple[str, bytes]])
         location_text=form.location.data, sender_type=form.sender_type.data or "person",
         contact=contact, reply_channel=form.reply_channel.data or ReplyChannel.NONE.value,
         idempotency_key=_idempotency_key(form.idempotency_key.data)))
+    _take_write_lock()  # only now: the checks above only read
+    case, created = store_feedback(prepared)
     code = case.tracking_code
     stored = []
     try:
@@ -258,7 +272,11 @@ def _public_units() -> list[tuple[Unit, str]]:
 def _unit(code: str | None) -> Unit | None:
     if not code:
         return None
-    unit = db.session.execute(select(Unit).where(Unit.code == code)).scalar_one_or_none()
+    looked_up = g.setdefault("pakn_units_by_code", {})  # asked three times per POST
+    if code not in looked_up:
+        looked_up[code] = db.session.execute(
+            select(Unit).where(Unit.code == code)).scalar_one_or_none()
+    unit = looked_up[code]
     public = (UnitKind.PROVINCE.value, UnitKind.AGENCY.value, UnitKind.COMMUNE.value,
               UnitKind.SERVICE_CENTRE.value)
     if unit is None or not unit.active or unit.kind not in public:

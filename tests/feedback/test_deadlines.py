@@ -201,3 +201,18 @@ def test_traffic_light_amber_window_is_a_parameter(app, org):
     case.due_at = None
     assert traffic_light(case, at=_at(2026, 5, 4, 9, 0)) is Light.NONE
     assert traffic_light(case, at=_at(2026, 5, 4, 9, 0) + timedelta(days=365)) is Light.NONE
+
+
+def test_cached_limits_follow_committed_changes_at_once(app, org):
+    # deadline_days is cached per app; a change committed here drops the cache.
+    assert _days(org) == 15
+    assert _days(org) == 15                              # served from the cache
+    _rule(Step.ANSWER, 9, topic="health")
+    db.session.commit()
+    assert _days(org) == 9
+    from core.clock import today
+    from core.settings import set_setting
+    assert _days(org, topic="water", on=today()) == 15   # no rule for water: the setting
+    set_setting("pakn.answer_days", 20, effective_from=today())
+    db.session.commit()
+    assert _days(org, topic="water", on=today()) == 20   # the commit dropped the cache

@@ -58,3 +58,21 @@ def test_only_open_recent_unmerged_cases_of_the_same_agency(org, make_unit):
     assert found == [assigned.id]
     # The case itself is never its own duplicate, and a lone case finds nothing.
     assert similar_open_cases(foreign) == []
+
+
+def test_the_index_is_fitted_once_until_the_open_cases_change(app, org, monkeypatch):
+    from feedback import duplicates
+
+    fits = []
+    real_fit = duplicates.fit_transform
+    monkeypatch.setattr(duplicates, "fit_transform",
+                        lambda texts: fits.append(len(texts)) or real_fit(texts))
+    text = "Đường liên xã bị sạt lở sau mưa lớn, đề nghị sửa chữa gấp."
+    first = submit_case(org, content=text)
+    second = submit_case(org, content=text + " Rất nguy hiểm.")
+    assert [c.id for c, _s in duplicates.similar_open_cases(first)] == [second.id]
+    assert [c.id for c, _s in duplicates.similar_open_cases(second)] == [first.id]
+    assert fits == [2]                       # the second page view reused the index
+    third = submit_case(org, content=text)   # a new open case: the index is refitted
+    assert {c.id for c, _s in duplicates.similar_open_cases(first)} == {second.id, third.id}
+    assert fits == [2, 3]

@@ -73,6 +73,9 @@ def _valid(action: str, org, case: FeedbackCase):
     if action == "submit_answer":
         save_answer_draft(case, org.handler, "Kính gửi ông/bà, đã xử lý.")
         return org.handler, TransitionInput()
+    if action == "unpublish" and case.state == S.CLOSED.value:
+        make_publication(case, status="published")  # a published case closed afterwards
+        db.session.commit()
     if action in ("return_answer", "unpublish"):
         return org.approver, TransitionInput(reason=reason)
     if action in ("approve", "send_answer"):
@@ -97,6 +100,8 @@ def _expected_target(action: str, source: CaseState) -> CaseState:
         return transition.target
     if action == "extend":
         return source
+    if action == "unpublish":
+        return S.ANSWERED if source == S.PUBLISHED else source
     assert action == "reopen"
     # Answered (or closed after an answer) cases go back to their unit; the others to triage.
     return S.IN_PROGRESS if source in (S.ANSWERED, S.CLOSED) else S.REGISTERED
@@ -814,3 +819,28 @@ def test_state_labels_exist_for_every_state(app):
     with app.test_request_context(headers={"Cookie": "lang=en"}):
         assert workflow.state_label("answered") == "Answered"
         assert all(workflow.state_label(s) for s in CaseState)
+
+
+def test_a_closed_case_keeps_its_public_page_and_can_still_withdraw_it(app, org):
+    case = bring_to(S.ANSWERED, org)
+    publication = make_publication(case)
+    db.session.commit()
+    transition_case(case, "publish", org.approver)
+    transition_case(case, "close", org.officer)
+    db.session.commit()
+    assert publication.status == "published"
+    assert "unpublish" in [t.action for t in available_transitions(case, org.approver)]
+    transition_case(case, "unpublish", org.approver, TransitionInput(reason="Lộ thông tin"))
+    db.session.commit()
+    assert case.state == S.CLOSED.value and publication.status == "withdrawn"
+    # Nothing left to withdraw: not offered, and refused if asked.
+    assert "unpublish" not in [t.action for t in available_transitions(case, org.approver)]
+    with pytest.raises(TransitionRefused):
+        transition_case(case, "unpublish", org.approver, TransitionInput(reason="lại"))
+
+
+def test_a_closed_case_that_was_never_published_offers_no_withdrawal(app, org):
+    case = bring_to(S.ANSWERED, org)
+    transition_case(case, "close", org.officer)
+    db.session.commit()
+    assert "unpublish" not in [t.action for t in available_transitions(case, org.approver)]
