@@ -60,23 +60,6 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
 
-def relax_commit_durability(session: Session) -> None:
-    """For anonymous, low-stakes writes (a citizen's survey rating): on PostgreSQL commit this
-    transaction without waiting for the WAL flush (``SET LOCAL synchronous_commit TO OFF``).
-
-    A server crash can then lose the last fraction of a second of such writes, never leave
-    them half-written; that is the durability SQLite already has in WAL mode with
-    ``synchronous = NORMAL``. It roughly doubles submissions per second on a small disk,
-    where every commit otherwise waits for an fsync. Never used for PAKN, audit entries or
-    anything a person was given a receipt for. Off with ``RELAXED_DURABILITY = False``.
-    """
-    from flask import current_app
-
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql" and current_app.config.get("RELAXED_DURABILITY", True):
-        session.connection().exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-
-
 def defer_write(work: Callable[[Session], None]) -> None:
     """Run ``work(session)`` in its own short write transaction once the request is over.
 

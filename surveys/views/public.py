@@ -14,7 +14,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_babel import get_locale
 from sqlalchemy.orm import Session, selectinload
 
-from core.db import relax_commit_durability, set_write_intent
+from core.db import set_write_intent
 from core.exceptions import ServiceError
 from core.extensions import csrf, db, limiter
 from core.models import Unit, UnitKind
@@ -159,8 +159,6 @@ def _store(form: SurveyForm, point: CollectionPoint, version: InstrumentVersion,
     if not kiosk:
         reasons += device_reasons(request, point.id)
     _take_write_lock()
-    # An anonymous rating: commit without waiting for the WAL flush on PostgreSQL.
-    relax_commit_durability(db.session())
     try:
         submit_response(SubmittedResponse(
             version=version, unit=point.unit, point=point,
