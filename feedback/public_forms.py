@@ -19,13 +19,9 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from core.forms import BaseForm
 from feedback import attachments as files
 from feedback.intake import MAX_CONTENT, MAX_TITLE, Contact
-from feedback.models import Kind, ReplyChannel, Topic
+from feedback.labels import KIND_LABELS, TOPIC_LABELS  # noqa: F401  (used here and re-exported)
+from feedback.models import Kind, ReplyChannel
 
-KIND_LABELS = {
-    Kind.REPORT.value: _l("Report (phản ánh)"),
-    Kind.RECOMMENDATION.value: _l("Recommendation (kiến nghị)"),
-    Kind.SUGGESTION.value: _l("Suggestion (góp ý)"),
-}
 KIND_HINTS = {
     Kind.REPORT.value: _l("A problem with a rule or with how it was applied: delays, "
                           "harassment, a rule that is unfit or unlawful."),
@@ -33,20 +29,6 @@ KIND_HINTS = {
                                   "to make."),
     Kind.SUGGESTION.value: _l("An idea or opinion. No name needed; there is no legal "
                               "deadline to answer it."),
-}
-TOPIC_LABELS = {
-    Topic.PROCEDURES.value: _l("Administrative procedures"),
-    Topic.STAFF_CONDUCT.value: _l("Conduct of officials"),
-    Topic.ECONOMY.value: _l("Economy"),
-    Topic.HEALTH.value: _l("Health"),
-    Topic.EDUCATION.value: _l("Education"),
-    Topic.PUBLIC_ORDER.value: _l("Public order"),
-    Topic.ROAD_TRAFFIC.value: _l("Road traffic"),
-    Topic.ELECTRICITY.value: _l("Electricity"),
-    Topic.WATER.value: _l("Water"),
-    Topic.SOCIAL_SECURITY.value: _l("Social security"),
-    Topic.ADMIN_REFORM.value: _l("Administrative reform"),
-    Topic.OTHER.value: _l("Other"),
 }
 SENDER_TYPES = {
     "person": _l("A person"),

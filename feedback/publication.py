@@ -30,14 +30,13 @@ from core.models import User
 from core.spreadsheets import fold
 from feedback.case_access import can_on_case
 from feedback.intake import clean_text
+from feedback.labels import KIND_LABELS, TOPIC_LABELS  # noqa: F401  (used here and re-exported)
 from feedback.models import (
     AnswerStatus,
     CaseState,
     FeedbackAnswer,
     FeedbackCase,
-    Kind,
     Publication,
-    Topic,
 )
 from feedback.redaction import (
     ADDRESS,
@@ -71,25 +70,6 @@ STATUS_LABELS = {
     "draft": _l("Draft, awaiting approval"),
     "published": _l("Published"),
     "withdrawn": _l("Withdrawn"),
-}
-TOPIC_LABELS = {
-    Topic.PROCEDURES.value: _l("Administrative procedures"),
-    Topic.STAFF_CONDUCT.value: _l("Conduct of officials"),
-    Topic.ECONOMY.value: _l("Economy"),
-    Topic.HEALTH.value: _l("Health"),
-    Topic.EDUCATION.value: _l("Education"),
-    Topic.PUBLIC_ORDER.value: _l("Public order"),
-    Topic.ROAD_TRAFFIC.value: _l("Road traffic"),
-    Topic.ELECTRICITY.value: _l("Electricity"),
-    Topic.WATER.value: _l("Water"),
-    Topic.SOCIAL_SECURITY.value: _l("Social security"),
-    Topic.ADMIN_REFORM.value: _l("Administrative reform"),
-    Topic.OTHER.value: _l("Other"),
-}
-KIND_LABELS = {
-    Kind.REPORT.value: _l("Report (phản ánh)"),
-    Kind.RECOMMENDATION.value: _l("Recommendation (kiến nghị)"),
-    Kind.SUGGESTION.value: _l("Suggestion (góp ý)"),
 }
 P = Permission
 

@@ -25,6 +25,12 @@ from core.models import Unit
 from core.spreadsheets import fold
 from core.workdays import deadline_end, load_calendar
 from feedback.case_access import case_scope_clause
+from feedback.labels import (  # noqa: F401  (re-exported for the views and exports)
+    CHANNEL_LABELS,
+    CLASSIFICATION_LABELS,
+    KIND_LABELS,
+    TOPIC_LABELS,
+)
 from feedback.models import CaseState, Classification, FeedbackCase
 from feedback.tracking import normalise_tracking_code
 from feedback.workflow import HANDLING_STATES, OPEN_STATES, TransitionInput, transition_case
@@ -309,44 +315,6 @@ def bulk_assign(actor: Actor, case_ids: list[int], unit: Unit | None,
 
 # --- Labels shown in queues, on the case page and in exports. -----------------------------
 
-KIND_LABELS = {
-    "report": _l("Report (phản ánh)"),
-    "recommendation": _l("Recommendation (kiến nghị)"),
-    "suggestion": _l("Suggestion (góp ý)"),
-}
-TOPIC_LABELS = {
-    "procedures": _l("Administrative procedures"),
-    "staff_conduct": _l("Conduct of officials"),
-    "economy": _l("Economy"),
-    "health": _l("Health"),
-    "education": _l("Education"),
-    "public_order": _l("Public order"),
-    "road_traffic": _l("Road traffic"),
-    "electricity": _l("Electricity"),
-    "water": _l("Water"),
-    "social_security": _l("Social security"),
-    "admin_reform": _l("Administrative reform"),
-    "other": _l("Other"),
-}
-CHANNEL_LABELS = {
-    "web": _l("Web form"),
-    "qr": _l("QR code at the desk"),
-    "survey": _l("Survey follow-up"),
-    "hotline": _l("Hotline"),
-    "email": _l("Email"),
-    "box": _l("Suggestion box"),
-    "letter": _l("Letter"),
-    "meeting": _l("Meeting"),
-    "portal": _l("Public-service portal"),
-    "api": _l("Other system (API)"),
-    "open311": _l("Open311"),
-}
-CLASSIFICATION_LABELS = {
-    "not_accepted": _l("Not accepted"),
-    "conduct": _l("Conduct of an agency or official"),
-    "in_competence": _l("Within our competence"),
-    "outside_competence": _l("Outside our competence"),
-}
 LIGHT_LABELS = {
     "red": _l("Overdue"),
     "amber": _l("Due soon"),

@@ -39,6 +39,7 @@ from core.models import Unit, UnitKind
 from core.views.admin import MenuItem, add_menu_item, require_staff
 from feedback import attachments as files
 from feedback.intake import MAX_CONTENT, Contact, FeedbackSubmission, submit_feedback
+from feedback.labels import TOPIC_LABELS
 from feedback.models import IntakeChannel, Kind, ReplyChannel, Topic
 from feedback.tracking import format_tracking_code
 
@@ -59,20 +60,6 @@ KIND_LABELS = {
     Kind.REPORT: _l("Report (phản ánh): a problem with a rule or how it was applied"),
     Kind.RECOMMENDATION: _l("Recommendation (kiến nghị): a proposed fix or new rule"),
     Kind.SUGGESTION: _l("Suggestion (góp ý): no identity needed, no legal deadline"),
-}
-TOPIC_LABELS = {
-    Topic.PROCEDURES: _l("Administrative procedures"),
-    Topic.STAFF_CONDUCT: _l("Conduct of officials"),
-    Topic.ECONOMY: _l("Economy"),
-    Topic.HEALTH: _l("Health"),
-    Topic.EDUCATION: _l("Education"),
-    Topic.PUBLIC_ORDER: _l("Public order and security"),
-    Topic.ROAD_TRAFFIC: _l("Road traffic"),
-    Topic.ELECTRICITY: _l("Electricity"),
-    Topic.WATER: _l("Water supply"),
-    Topic.SOCIAL_SECURITY: _l("Social security"),
-    Topic.ADMIN_REFORM: _l("Administrative reform"),
-    Topic.OTHER: _l("Other"),
 }
 REPLY_LABELS = {
     ReplyChannel.NONE: _l("No reply wanted / not said"),
