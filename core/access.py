@@ -167,6 +167,15 @@ def require_global(actor: Actor | None, perm: Permission) -> None:
     abort(403)
 
 
+def require_somewhere(actor: Actor | None, perm: Permission) -> None:
+    """Abort with 403 (and log it) unless ``actor`` holds ``perm`` on at least one unit: for
+    pages that then show only the units in the actor's scope."""
+    if actor is not None and scopes(actor, perm) != []:
+        return
+    record_audit_now("access.denied", reason=perm.value)
+    abort(403)
+
+
 def grantable_roles(actor: User) -> list[Role]:
     """Roles this admin may hand out (within the units they administer)."""
     if can_globally(actor, Permission.USERS_MANAGE):

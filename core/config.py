@@ -16,7 +16,7 @@ ENV_PREFIX = "LANGNGHE"
 class Defaults:
     # Capability packages loaded by name (core imports none of them): each exposes
     # ``init_app(app)`` that registers its models, blueprints, CLI and demo data.
-    CAPABILITY_PACKAGES: tuple[str, ...] = ("surveys", "feedback")
+    CAPABILITY_PACKAGES: tuple[str, ...] = ("surveys", "feedback", "reports")
 
     # Overridden in instance/config.py (written by `make run` with a random key) or the env.
     SECRET_KEY: str | None = None

@@ -17,7 +17,8 @@ from feedback.models import FeedbackCase
 
 CASE_COLUMNS = ["case_id", "kind", "is_formal", "topic", "channel", "state",
                 "classification", "agency_id", "origin_unit_id", "desk_id",
-                "handling_unit_id", "procedure_code", "master_id", "received_at",
+                "handling_unit_id", "procedure_code", "dossier_code", "master_id",
+                "received_at",
                 "assigned_at", "answered_at", "closed_at", "transfer_due_at",
                 "acknowledge_due_at", "acknowledged_at", "answer_due_at", "due_at", "extended"]
 TEXT_COLUMNS = ["title", "content", "search_text"]

@@ -1,5 +1,20 @@
-"""Dashboards, charts, exports, scheduled reports and the public transparency pages. May import
-``core``, the read helpers of ``surveys`` and ``feedback``, and ``analysis``.
+"""Dashboards, charts, exports, scheduled reports, the improvement plan and the public
+transparency pages. May import ``core``, the read helpers of ``surveys`` and ``feedback``, and
+``analysis``."""
 
-Built by the analysis and reports capability (issue #6).
-"""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the reports tables, pages, CLI and demo data with the app."""
+    import reports.models  # noqa: F401  (tables for the ORM and for migrations)
+    import reports.scheduled  # noqa: F401  (the periodic quarterly/yearly report job)
+    from core.capabilities import register_capability
+    from reports.demo import load_reports_demo
+    from reports.formatting import init_formatting
+
+    init_formatting(app)
+
+    register_capability(app, "reports", cli_group="reports_cli", demo_loader=load_reports_demo)

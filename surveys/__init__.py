@@ -9,6 +9,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the surveys tables, pages, API, CLI and demo data with the app."""
     import surveys.models  # noqa: F401  (tables for the ORM and for migrations)
+    import surveys.month_rollups  # noqa: F401  (the periodic month-rollup refresh)
     from core.capabilities import register_capability
     from surveys.demo import load_survey_demo
 

@@ -75,11 +75,13 @@ def check_rollups_command() -> None:
 
 @surveys_cli.command("recount-rollups")
 def recount_rollups_command() -> None:
-    """Rebuild the rollup counts from raw responses in one transaction (readers never see a
-    half-built rollup)."""
+    """Rebuild the daily and month rollups from raw responses in one transaction (readers
+    never see a half-built rollup)."""
+    from surveys.month_rollups import refresh_month_rollups
     from surveys.rollups import recount_rollups
 
     with write_intent(), acting_as("cli:surveys recount-rollups"):
         rows = recount_rollups()
+        months = refresh_month_rollups(full=True).months
         db.session.commit()
-    click.echo(f"rollup rebuilt: {rows} rows")
+    click.echo(f"rollup rebuilt: {rows} rows; month rollup rebuilt: {len(months)} months")

@@ -1,24 +1,40 @@
 """The one bridge from survey tables to pandas. ``analysis/`` receives these frames and never
 touches the database; nothing else in the product turns survey rows into DataFrames.
 
-Two shapes:
+Shapes:
 - ``rollup_frame``: the rollup counts (what dashboards read), one row per
   campaign × unit × item × day × channel × quality × value with its count;
 - ``answers_frame``: raw answers in long form, one row per response × rated item, for the full
-  recompute and for statistics that need respondents (reliability, correlations).
+  recompute;
+- ``month_rollup_counts``: the month rollup summed in SQL (dashboards), and ``item_catalogue``;
+- ``respondent_answers`` / ``respondent_demographics``: raw answers per respondent limited in
+  SQL to a report's scope (unit subtree, period, campaign, channel, flagged, version), for what
+  the rollup cannot give: reliability and demographic breakdowns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 
-from core.clock import local
+from core.clock import LOCAL_TZ, local
 from core.extensions import db
-from surveys.models import Response, RollupCount
+from surveys.models import (
+    AnswerType,
+    Instrument,
+    InstrumentVersion,
+    Item,
+    Response,
+    ResponseDemographics,
+    RollupCount,
+    RollupMonthCount,
+    Section,
+)
+from surveys.responses import QUALITY_OK
 from surveys.rollups import NO_CAMPAIGN
 
 ROLLUP_COLUMNS = ["campaign_id", "unit_id", "item_code", "day", "channel", "quality", "value",
@@ -83,3 +99,221 @@ def answers_frame(*, unit_ids: list[int] | None = None) -> pd.DataFrame:
     if not frames:
         return _typed(pd.DataFrame(columns=ANSWER_COLUMNS), ANSWER_COLUMNS)
     return pd.concat(frames, ignore_index=True)
+
+
+MONTH_GROUPS = ("campaign_id", "unit_id", "month", "channel", "quality")
+
+
+def month_rollup_counts(*, group_by: Sequence[str], unit_ids: Sequence[int] | None = None,
+                        campaign: int | str | None = None, since: date | None = None,
+                        until: date | None = None, channels: Sequence[str] | None = None,
+                        include_flagged: bool = True) -> pd.DataFrame:
+    """Month rollup counts summed in the database: ``[*group_by, item_code, value, count]``.
+
+    ``group_by`` ⊆ MONTH_GROUPS; ``campaign`` is a campaign id, "none" (ratings outside any
+    campaign) or None (all); ``since``/``until`` are months (first days) included;
+    ``include_flagged`` False keeps only responses of quality "ok"."""
+    unknown = set(group_by) - set(MONTH_GROUPS)
+    if unknown:
+        raise ValueError(f"group_by: unknown columns {sorted(unknown)}")
+    table = RollupMonthCount.__table__.c
+    column_of = {"campaign_id": table.campaign_key, "unit_id": table.unit_id,
+                 "month": table.month, "channel": table.channel, "quality": table.quality}
+    groups = [column_of[name].label(name) for name in group_by]
+    stmt = (select(*groups, table.item_code, table.value, func.sum(table["count"]).label("count"))
+            .group_by(*groups, table.item_code, table.value))
+    if unit_ids is not None:
+        stmt = stmt.where(table.unit_id.in_(list(unit_ids)))
+    if campaign == "none":
+        stmt = stmt.where(table.campaign_key == NO_CAMPAIGN)
+    elif campaign is not None:
+        stmt = stmt.where(table.campaign_key == int(campaign))
+    if since is not None:
+        stmt = stmt.where(table.month >= since)
+    if until is not None:
+        stmt = stmt.where(table.month <= until)
+    if channels:
+        stmt = stmt.where(table.channel.in_(list(channels)))
+    if not include_flagged:
+        stmt = stmt.where(table.quality == QUALITY_OK)
+    frame = pd.DataFrame(db.session.execute(stmt).all(),
+                         columns=[*group_by, "item_code", "value", "count"])
+    if "campaign_id" in frame:
+        frame["campaign_id"] = frame["campaign_id"].mask(frame["campaign_id"] == NO_CAMPAIGN)
+    types = {"campaign_id": "Int64", "unit_id": "int64", "channel": "string",
+             "quality": "string", "item_code": "string", "value": "int64", "count": "int64"}
+    for column in frame.columns:
+        if column == "month":
+            frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
+        else:
+            frame[column] = frame[column].astype(types[column])
+    return frame
+
+
+_SCALE_MAX = {AnswerType.SCALE5.value: 5, AnswerType.SCALE4.value: 4,
+              AnswerType.SCALE3.value: 3}
+
+
+def item_catalogue() -> pd.DataFrame:
+    """Every rated item code of every questionnaire version that has been published:
+    ``[item_code, element, scale_max, answer_type, text_vi, text_en]``. Codes are stable
+    across versions; the newest published version's wording and element win."""
+    stmt = (select(Item.code, Item.element, Item.answer_type, Item.text_vi, Item.text_en,
+                   Item.choices)
+            .join(InstrumentVersion, Item.version_id == InstrumentVersion.id)
+            .where(InstrumentVersion.published_at.is_not(None), Item.demographic.is_(False))
+            .order_by(InstrumentVersion.published_at.desc(), InstrumentVersion.id.desc()))
+    seen: dict[str, tuple] = {}
+    for code, element, answer_type, text_vi, text_en, choices in db.session.execute(stmt):
+        if code in seen or answer_type in (AnswerType.TEXT.value, AnswerType.MULTI.value):
+            continue
+        scale_max = _SCALE_MAX.get(answer_type)
+        if scale_max is None:  # single choice and yes/no: their largest value
+            scale_max = max((int(c["value"]) for c in choices or []), default=2)
+        seen[code] = (code, element, scale_max, answer_type, text_vi, text_en)
+    frame = pd.DataFrame(sorted(seen.values()), columns=[
+        "item_code", "element", "scale_max", "answer_type", "text_vi", "text_en"])
+    return frame.astype({"item_code": "string", "scale_max": "int64"})
+
+
+# --- respondents (household page, reliability) ----------------------------------------
+
+LONG_COLUMNS = ["response_id", "item_code", "value"]
+CHUNK_ROWS = 20_000
+
+
+@dataclass(frozen=True)
+class ResponseScope:
+    """Which responses a report reads: ``campaign`` is a campaign id, "none" (continuous
+    ratings outside any campaign) or None (all); ``since``/``until`` are local days, both
+    included (a response's day is its local date, as in the rollups)."""
+
+    unit_ids: Sequence[int]
+    since: date
+    until: date
+    campaign: int | str | None = None
+    channels: Sequence[str] | None = None
+    include_flagged: bool = False
+
+
+def _utc_bound(day: date) -> datetime:
+    """Local midnight at the start of ``day`` (aware), compared with the UTC column."""
+    return datetime.combine(day, time.min, tzinfo=LOCAL_TZ)
+
+
+def _scoped(stmt: Select, scope: ResponseScope) -> Select:
+    stmt = stmt.where(Response.unit_id.in_(list(scope.unit_ids)),
+                      Response.submitted_at >= _utc_bound(scope.since),
+                      Response.submitted_at < _utc_bound(scope.until + timedelta(days=1)))
+    if scope.campaign == "none":
+        stmt = stmt.where(Response.campaign_id.is_(None))
+    elif scope.campaign is not None:
+        stmt = stmt.where(Response.campaign_id == int(scope.campaign))
+    if scope.channels:
+        stmt = stmt.where(Response.channel.in_(list(scope.channels)))
+    if not scope.include_flagged:
+        stmt = stmt.where(Response.quality == QUALITY_OK)
+    return stmt
+
+
+def _long(rows: list[tuple[int, str, int]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=LONG_COLUMNS)
+    return frame.astype({"response_id": "int64", "item_code": "string", "value": "int64"})
+
+
+def _whole_number(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def version_response_counts(scope: ResponseScope) -> pd.DataFrame:
+    """Published (or once published) questionnaire versions with responses in scope:
+    ``[version_id, instrument_code, instrument_name_vi, instrument_name_en, number,
+    title_vi, title_en, responses]``, most responses first."""
+    stmt = _scoped(
+        select(Response.version_id, func.count(Response.id).label("responses"))
+        .group_by(Response.version_id), scope)
+    counts = {version: count for version, count in db.session.execute(stmt)}
+    columns = ["version_id", "instrument_code", "instrument_name_vi", "instrument_name_en",
+               "number", "title_vi", "title_en", "responses"]
+    if not counts:
+        return pd.DataFrame({name: pd.Series(dtype="int64" if name in (
+            "version_id", "number", "responses") else "object") for name in columns})
+    versions = db.session.execute(
+        select(InstrumentVersion.id, Instrument.code, Instrument.name_vi, Instrument.name_en,
+               InstrumentVersion.number, InstrumentVersion.title_vi, InstrumentVersion.title_en)
+        .join(Instrument, Instrument.id == InstrumentVersion.instrument_id)
+        .where(InstrumentVersion.id.in_(list(counts)),
+               InstrumentVersion.published_at.is_not(None))).all()
+    frame = pd.DataFrame([(*row, counts[row[0]]) for row in versions], columns=columns)
+    frame = frame.astype({"version_id": "int64", "number": "int64", "responses": "int64"})
+    return frame.sort_values(["responses", "version_id"], ascending=[False, False],
+                             ignore_index=True)
+
+
+def version_items(version_id: int) -> pd.DataFrame:
+    """The rated items of one version in form order: ``[item_code, element, answer_type,
+    text_vi, text_en]`` (text, multi-choice and demographic items left out)."""
+    rows = db.session.execute(
+        select(Item.code, Item.element, Item.answer_type, Item.text_vi, Item.text_en)
+        .join(Section, Section.id == Item.section_id)
+        .where(Item.version_id == version_id, Item.demographic.is_(False),
+               Item.answer_type.not_in((AnswerType.TEXT.value, AnswerType.MULTI.value)))
+        .order_by(Section.position, Item.position)).all()
+    return pd.DataFrame(rows, columns=["item_code", "element", "answer_type", "text_vi",
+                                       "text_en"])
+
+
+def respondent_answers(scope: ResponseScope, *, version_id: int | None = None,
+                       item_codes: Sequence[str] | None = None,
+                       with_demographics: bool = False) -> pd.DataFrame:
+    """Rated answers in long form, ``[response_id, item_code, value]`` (one row per response
+    and answered item; blanks are absent). ``version_id`` keeps one questionnaire version;
+    ``item_codes`` keeps those items; ``with_demographics`` keeps only responses that gave
+    some Part A answer. Read in chunks so a large scope never builds one huge list."""
+    stmt = _scoped(select(Response.id, Response.answers), scope).order_by(Response.id)
+    if version_id is not None:
+        stmt = stmt.where(Response.version_id == version_id)
+    if with_demographics:
+        stmt = stmt.join(ResponseDemographics, ResponseDemographics.response_id == Response.id)
+    wanted = None if item_codes is None else set(item_codes)
+    frames = []
+    result = db.session.execute(stmt.execution_options(yield_per=CHUNK_ROWS))
+    for partition in result.partitions():
+        records = [(rid, code, value) for rid, answers in partition
+                   for code, value in answers.items()
+                   if _whole_number(value) and (wanted is None or code in wanted)]
+        frames.append(_long(records))
+    if not frames:
+        return _long([])
+    return pd.concat(frames, ignore_index=True)
+
+
+def respondent_demographics(scope: ResponseScope) -> pd.DataFrame:
+    """Part A answers (sex, age band …) of the responses in scope, long form
+    ``[response_id, item_code, value]``: choice codes only (the free-text "other ethnic
+    group" is never read)."""
+    stmt = _scoped(
+        select(ResponseDemographics.response_id, ResponseDemographics.answers)
+        .join(Response, Response.id == ResponseDemographics.response_id), scope)
+    records = [(rid, code, value)
+               for rid, answers in db.session.execute(stmt.order_by(Response.id))
+               for code, value in (answers or {}).items() if _whole_number(value)]
+    return _long(records)
+
+
+def demographic_choices(codes: Sequence[str]) -> dict[str, list[tuple[int, str, str]]]:
+    """The choice list of each Part A item: ``{code: [(value, label_vi, label_en), …]}`` from
+    the newest published version that has the item (agencies may edit the bands)."""
+    stmt = (select(Item.code, Item.choices)
+            .join(InstrumentVersion, InstrumentVersion.id == Item.version_id)
+            .where(Item.code.in_(list(codes)), Item.demographic.is_(True),
+                   InstrumentVersion.published_at.is_not(None))
+            .order_by(InstrumentVersion.published_at.desc(), InstrumentVersion.id.desc()))
+    found: dict[str, list[tuple[int, str, str]]] = {}
+    for code, choices in db.session.execute(stmt):
+        if code in found or not choices:
+            continue
+        found[code] = [(int(choice["value"]), str(choice.get("vi") or choice["value"]),
+                        str(choice.get("en") or choice.get("vi") or choice["value"]))
+                       for choice in choices]
+    return found

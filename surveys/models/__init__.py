@@ -17,6 +17,8 @@ from surveys.models.responses import (
     ResponseDemographics,
     ResponseText,
     RollupCount,
+    RollupMonthCount,
+    RollupMonthState,
 )
 
 __all__ = [
@@ -34,6 +36,8 @@ __all__ = [
     "RatingToken",
     "ResponseText",
     "RollupCount",
+    "RollupMonthCount",
+    "RollupMonthState",
     "Section",
     "SurveyImport",
     "VersionStatus",

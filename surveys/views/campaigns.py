@@ -27,6 +27,7 @@ from core.models import Unit
 from core.spreadsheets import csv_response
 from core.views.admin import MenuItem, add_menu_item, require_staff
 from surveys import campaigns as services
+from surveys.labels import CHANNEL_LABELS
 from surveys.models import Campaign, Channel, InstrumentVersion
 from surveys.paper import versions_for
 
@@ -35,14 +36,6 @@ add_menu_item(MenuItem("surveys_campaigns.index", _l("Survey campaigns"),
                        Permission.SURVEYS_MANAGE))
 
 MANAGE = Permission.SURVEYS_MANAGE
-CHANNEL_LABELS = {
-    Channel.DESK_QR: _l("Desk QR code"),
-    Channel.DOSSIER_QR: _l("Dossier QR code"),
-    Channel.ONLINE: _l("Online link"),
-    Channel.KIOSK: _l("Kiosk"),
-    Channel.PAPER: _l("Paper form"),
-    Channel.IMPORT: _l("File import"),
-}
 _INTEGER = re.compile(r"^-?[0-9]{1,9}$")
 
 

@@ -1,0 +1,7 @@
+"""Tables of the reports capability: the improvement-task catalogue and the agencies' plans,
+and the reports produced by the scheduled jobs."""
+
+from reports.models.plans import ImprovementPlan, ImprovementPlanRow, ImprovementTask
+from reports.models.runs import ReportRun
+
+__all__ = ["ImprovementPlan", "ImprovementPlanRow", "ImprovementTask", "ReportRun"]

@@ -1,0 +1,75 @@
+"""Settings of the dossier rating (TT 01/2018; DOMAIN.md §2.3), imported by
+reports.dossier_ratings. They appear on /quan-tri/cai-dat like the core's.
+
+Indicators 5 and 6 are facts about a unit that no dossier carries, entered here per unit
+(effective-dated: a report for a past quarter reads the value in force at its end). Their
+default is "not entered", so a unit nobody has assessed shows the indicator as missing
+instead of a made-up score.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from core.settings import SettingDefinition, SettingType, register_setting
+
+NOT_ENTERED = "not_entered"
+SCHEME_SETTING = "dossier.rating_scheme"
+DESK_SETTING = "dossier.desk_procedures"
+PUBLICITY_SETTING = "dossier.publicity_level"
+ONLINE_FULL_SETTING = "dossier.online_full_pct"
+ONLINE_PARTIAL_SETTING = "dossier.online_partial_pct"
+APOLOGY_TARGET_SETTING = "dossier.apology_target_pct"
+LATE_TARGET_SETTING = "dossier.late_target_pct"  # registered by the core
+DECREE_NOTE = _l("TT 01/2018/TT-VPCP implements Decree 61/2018/NĐ-CP, which Decree "
+                 "118/2025/NĐ-CP replaced on 01/7/2025; whether its scoring carries over is "
+                 "not verified.")
+PERCENT = "%"
+
+for _definition in (
+    SettingDefinition(
+        SCHEME_SETTING, SettingType.STR,
+        _l("Rating scheme used to score dossiers (nine indicators, grade and official "
+           "score)."), "tt01_2018",
+        choices=(("tt01_2018", _l("TT 01/2018/TT-VPCP: nine indicators, 18 points")),),
+        needs_confirmation=True, source=DECREE_NOTE),
+    SettingDefinition(
+        DESK_SETTING, SettingType.STR,
+        _l("Dossier rating, indicator 5: are all of the unit's procedures received and "
+           "returned at the one-stop desk?"), NOT_ENTERED,
+        choices=((NOT_ENTERED, _l("Not entered")),
+                 ("all", _l("Yes, all procedures (100%)")),
+                 ("not_all", _l("No, not all of them"))),
+        per_unit=True,
+        source=_l("TT 01/2018/TT-VPCP, indicator 5: 1 point when every procedure (100%) goes "
+                  "through the one-stop desk.")),
+    SettingDefinition(
+        PUBLICITY_SETTING, SettingType.STR,
+        _l("Dossier rating, indicator 6: where the unit's procedures are posted."),
+        NOT_ENTERED,
+        choices=((NOT_ENTERED, _l("Not entered")),
+                 ("2", _l("At the desk and online (2 points)")),
+                 ("1", _l("Only at the desk or only online (1 point)")),
+                 ("0", _l("Not posted (0 points)"))),
+        per_unit=True,
+        source=_l("TT 01/2018/TT-VPCP, indicator 6: 2 posted on site and online, 1 one of "
+                  "them, 0 none.")),
+    SettingDefinition(
+        ONLINE_FULL_SETTING, SettingType.PERCENT,
+        _l("Dossier rating, indicator 9: share of dossiers submitted online for 2 points."),
+        50, minimum=0, maximum=100, needs_confirmation=True, unit_label=PERCENT,
+        source=_l("Placeholder: the thresholds of indicator 9 (online service) were not "
+                  "found in a legal text the product could read.")),
+    SettingDefinition(
+        ONLINE_PARTIAL_SETTING, SettingType.PERCENT,
+        _l("Dossier rating, indicator 9: share of dossiers submitted online for 1 point."),
+        20, minimum=0, maximum=100, needs_confirmation=True, unit_label=PERCENT,
+        source=_l("Placeholder: the thresholds of indicator 9 (online service) were not "
+                  "found in a legal text the product could read.")),
+    SettingDefinition(
+        APOLOGY_TARGET_SETTING, SettingType.PERCENT,
+        _l("Target share of late dossiers with an apology letter."), 100,
+        minimum=0, maximum=100, per_unit=True, unit_label=PERCENT,
+        source=_l("Provincial plans: every late dossier (100%) gets an apology letter.")),
+):
+    register_setting(_definition)

@@ -1,0 +1,35 @@
+"""The SIPAS dashboard for analysts and leaders (and a unit's own staff, limited to its
+subtree): filters, element bars, trend, ranking, distribution, heat map, PAKN KPIs, each chart
+with its table."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from core.access import Permission, require_somewhere
+from core.views.admin import MenuItem, add_menu_item
+from reports.dashboard import build_dashboard
+from reports.filters import FilterError, parse_filters, report_roots
+from reports.indices import build_sipas_report
+from reports.page_context import AGGREGATION_LABELS, filter_context
+
+bp = Blueprint("reports_dashboard", __name__, url_prefix="/quan-tri/bao-cao")
+add_menu_item(MenuItem("reports_dashboard.index", _l("SIPAS dashboard"), Permission.REPORTS_VIEW))
+
+
+@bp.get("/")
+@login_required
+def index():
+    require_somewhere(current_user, Permission.REPORTS_VIEW)
+    try:
+        filters = parse_filters(request.args, current_user)
+    except FilterError as error:
+        return render_template("reports/filter_error.html", message=str(error),
+                               roots=report_roots(current_user)), 400
+    report = build_sipas_report(current_user, filters)
+    dashboard = build_dashboard(current_user, report)
+    return render_template("reports/dashboard.html", d=dashboard, r=report,
+                           aggregation_label=AGGREGATION_LABELS[report.aggregation],
+                           **filter_context(filters, endpoint="reports_dashboard.index"))

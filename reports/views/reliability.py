@@ -1,0 +1,41 @@
+"""Questionnaire reliability (Cronbach's alpha per element, item–total table) for analysts
+judging a form, per questionnaire version, over the dashboard's filters."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from core.access import Permission, require_somewhere
+from core.views.admin import MenuItem, add_menu_item
+from reports.filters import FilterError, parse_filters, report_roots
+from reports.page_context import filter_context
+from reports.reliability import (
+    ALPHA_ACCEPTABLE,
+    build_reliability_report,
+    missing_alpha_reason,
+    parse_version,
+)
+
+bp = Blueprint("reports_reliability", __name__, url_prefix="/quan-tri/bao-cao/do-tin-cay")
+add_menu_item(MenuItem("reports_reliability.index", _l("Questionnaire reliability"),
+                       Permission.REPORTS_VIEW))
+
+
+@bp.get("/")
+@login_required
+def index():
+    require_somewhere(current_user, Permission.REPORTS_VIEW)
+    try:
+        filters = parse_filters(request.args, current_user, allowed_extra={"version"})
+        version_id = parse_version(request.args.getlist("version"))
+    except FilterError as error:
+        return render_template("reports/reliability.html", message=str(error),
+                               roots=report_roots(current_user)), 400
+    report = build_reliability_report(current_user, filters, version_id,
+                                      lang=str(get_locale() or "vi")[:2])
+    return render_template("reports/reliability.html", r=report, threshold=ALPHA_ACCEPTABLE,
+                           missing_reason=missing_alpha_reason,
+                           **filter_context(filters, endpoint="reports_reliability.index"))

@@ -1,0 +1,36 @@
+"""The printable survey report (A4): method, sample, results with intervals and charts,
+comparison with the previous period, ranking of units, PAKN and recommendations, for the same
+filters and scope as the SIPAS dashboard."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+
+from core.access import Permission, require_somewhere
+from core.clock import now
+from core.views.admin import require_staff
+from reports.exports import AGGREGATION_LABELS
+from reports.filters import FilterError, parse_filters, report_roots
+from reports.indices import build_sipas_report
+from reports.page_context import filter_context
+from reports.survey_report import build_survey_report
+
+bp = Blueprint("reports_survey_report", __name__, url_prefix="/quan-tri/bao-cao")
+bp.before_request(require_staff)
+
+
+@bp.get("/bao-cao-khao-sat", endpoint="show")
+def show():
+    require_somewhere(current_user, Permission.REPORTS_VIEW)
+    try:
+        filters = parse_filters(request.args, current_user)
+    except FilterError as error:
+        return render_template("reports/filter_error.html", message=str(error),
+                               roots=report_roots(current_user)), 400
+    report = build_sipas_report(current_user, filters)
+    survey = build_survey_report(current_user, report)
+    return render_template(
+        "reports/survey_report.html", s=survey, d=survey.dashboard, r=report,
+        aggregation_label=AGGREGATION_LABELS.get(report.aggregation, report.aggregation),
+        produced_at=now(), **filter_context(filters, endpoint="reports_survey_report.show"))
