@@ -13,8 +13,11 @@ def init_app(app: Flask) -> None:
     import reports.scheduled  # noqa: F401  (the periodic quarterly/yearly report job)
     from core.capabilities import register_capability
     from reports.demo import load_reports_demo
+    from reports.filters import FilterError
     from reports.formatting import init_formatting
+    from reports.page_context import filter_error_page
 
     init_formatting(app)
+    app.register_error_handler(FilterError, filter_error_page)
 
     register_capability(app, "reports", cli_group="reports_cli", demo_loader=load_reports_demo)

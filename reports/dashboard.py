@@ -36,6 +36,8 @@ COMPONENT_LABELS = {"I": _l("I. Making and carrying out policy"),
                     "II": _l("II. Administrative services")}
 SCALE5_LABELS = [_l("Very dissatisfied"), _l("Dissatisfied"), _l("Neutral"), _l("Satisfied"),
                  _l("Very satisfied")]
+AGGREGATION_LABELS = {"item_mean": _l("mean of item indices"),
+                      "pooled": _l("pooled answers")}
 RATED_TYPES = ("scale5", "scale3")
 OUTCOME_LABELS = {"answered": _l("Answered"), "not_accepted": _l("Not accepted"),
                   "transferred": _l("Transferred"), "total": _l("All outcomes")}

@@ -38,7 +38,8 @@ SCHEMES = {"tt01_2018": TT01_2018}
 CONDUCT = "conduct"
 GRADE_LABELS = {"excellent": _l("Excellent"), "good": _l("Good"), "fair": _l("Fair"),
                 "average": _l("Average"), "weak": _l("Weak")}
-BAND_LABELS = {"full": _l("All tasks done (100%)"), "partial": _l("Tasks done: from 70 to under 100%"),
+BAND_LABELS = {"full": _l("All tasks done (100%)"),
+               "partial": _l("Tasks done: from 70 to under 100%"),
                "low": _l("Tasks done: under 70%")}
 INDICATOR_NAMES = {
     1: _l("Total time against the legal time limit (early 2, on time 1, late 0)"),

@@ -26,20 +26,23 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from core.clock import local, now
 from core.extensions import db
 from core.models import Unit
 from core.spreadsheets import csv_rows, neutralise_cell
-from reports.dashboard import SCALE5_LABELS, Dashboard, IndexRow, element_name
+from reports.dashboard import (
+    AGGREGATION_LABELS,
+    SCALE5_LABELS,
+    Dashboard,
+    IndexRow,
+    element_name,
+)
 from reports.formatting import is_missing
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The tables a CSV may hold (?table=…), in the order of the dashboard.
 CSV_TABLES = ("elements", "items", "units", "heat", "trend", "distribution", "sample", "gaps")
-AGGREGATION_LABELS = {"item_mean": _l("mean of item indices"),
-                      "pooled": _l("pooled answers")}
 
 # Excel number formats per kind of column; the value itself is never rounded.
 NUMBER_FORMATS = {

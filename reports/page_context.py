@@ -3,17 +3,19 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from collections.abc import Iterable
+
+from flask import render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.access import Permission, visible_units
+from core.access import Permission, require_somewhere, visible_units
 from core.clock import today
 from core.extensions import db
 from core.models import Unit
 from feedback.labels import TOPIC_LABELS
 from reports.dashboard import element_name, period_choices
-from reports.filters import ReportFilters
+from reports.filters import FilterError, ReportFilters, parse_filters, report_roots
 from reports.indices import subtree_units
 from surveys.labels import CHANNEL_LABELS
 from surveys.models import Campaign
@@ -27,8 +29,6 @@ def campaign_choices(unit: Unit) -> list[Campaign]:
         .order_by(Campaign.starts_on.desc())))
 
 
-AGGREGATION_LABELS = {"item_mean": _l("mean of item indices"),
-                      "pooled": _l("pooled answers")}
 
 
 def filter_context(filters: ReportFilters, *, endpoint: str) -> dict:
@@ -46,3 +46,15 @@ def filter_context(filters: ReportFilters, *, endpoint: str) -> dict:
         "campaigns": campaign_choices(root),
         "channels": CHANNEL_LABELS,
     }
+
+
+def request_filters(*, allowed_extra: Iterable[str] = ()) -> ReportFilters:
+    """The request's report filters: 403 for a user with no reports anywhere; bad filters
+    raise FilterError, which ``filter_error_page`` answers with a 400 page."""
+    require_somewhere(current_user, Permission.REPORTS_VIEW)
+    return parse_filters(request.args, current_user, allowed_extra=allowed_extra)
+
+
+def filter_error_page(error: FilterError):
+    return render_template("reports/filter_error.html", message=str(error),
+                           roots=report_roots(current_user)), 400

@@ -4,16 +4,15 @@ with its table."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from core.access import Permission, require_somewhere
+from core.access import Permission
 from core.views.admin import MenuItem, add_menu_item
-from reports.dashboard import build_dashboard
-from reports.filters import FilterError, parse_filters, report_roots
+from reports.dashboard import AGGREGATION_LABELS, build_dashboard
 from reports.indices import build_sipas_report
-from reports.page_context import AGGREGATION_LABELS, filter_context
+from reports.page_context import filter_context, request_filters
 
 bp = Blueprint("reports_dashboard", __name__, url_prefix="/quan-tri/bao-cao")
 add_menu_item(MenuItem("reports_dashboard.index", _l("SIPAS dashboard"), Permission.REPORTS_VIEW))
@@ -22,12 +21,7 @@ add_menu_item(MenuItem("reports_dashboard.index", _l("SIPAS dashboard"), Permiss
 @bp.get("/")
 @login_required
 def index():
-    require_somewhere(current_user, Permission.REPORTS_VIEW)
-    try:
-        filters = parse_filters(request.args, current_user)
-    except FilterError as error:
-        return render_template("reports/filter_error.html", message=str(error),
-                               roots=report_roots(current_user)), 400
+    filters = request_filters()
     report = build_sipas_report(current_user, filters)
     dashboard = build_dashboard(current_user, report)
     return render_template("reports/dashboard.html", d=dashboard, r=report,

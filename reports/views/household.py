@@ -4,16 +4,16 @@ each chart with its table. Same filters as the dashboard."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from core.access import Permission, require_somewhere
+from core.access import Permission
 from core.views.admin import MenuItem, add_menu_item
-from reports.filters import FilterError, parse_filters, report_roots
+from reports.dashboard import AGGREGATION_LABELS
 from reports.household import CHOICE_QUESTIONS, build_household_report
-from reports.page_context import AGGREGATION_LABELS, filter_context
+from reports.page_context import filter_context, request_filters
 
 bp = Blueprint("reports_household", __name__, url_prefix="/quan-tri/bao-cao/ho-gia-dinh")
 add_menu_item(MenuItem("reports_household.index", _l("Household survey"),
@@ -23,12 +23,7 @@ add_menu_item(MenuItem("reports_household.index", _l("Household survey"),
 @bp.get("/")
 @login_required
 def index():
-    require_somewhere(current_user, Permission.REPORTS_VIEW)
-    try:
-        filters = parse_filters(request.args, current_user)
-    except FilterError as error:
-        return render_template("reports/household.html", message=str(error),
-                               roots=report_roots(current_user)), 400
+    filters = request_filters()
     report = build_household_report(current_user, filters, lang=str(get_locale() or "vi")[:2])
     return render_template("reports/household.html", r=report, questions=CHOICE_QUESTIONS,
                            aggregation_label=AGGREGATION_LABELS[report.aggregation],

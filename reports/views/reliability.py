@@ -8,10 +8,9 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from core.access import Permission, require_somewhere
+from core.access import Permission
 from core.views.admin import MenuItem, add_menu_item
-from reports.filters import FilterError, parse_filters, report_roots
-from reports.page_context import filter_context
+from reports.page_context import filter_context, request_filters
 from reports.reliability import (
     ALPHA_ACCEPTABLE,
     build_reliability_report,
@@ -27,13 +26,8 @@ add_menu_item(MenuItem("reports_reliability.index", _l("Questionnaire reliabilit
 @bp.get("/")
 @login_required
 def index():
-    require_somewhere(current_user, Permission.REPORTS_VIEW)
-    try:
-        filters = parse_filters(request.args, current_user, allowed_extra={"version"})
-        version_id = parse_version(request.args.getlist("version"))
-    except FilterError as error:
-        return render_template("reports/reliability.html", message=str(error),
-                               roots=report_roots(current_user)), 400
+    filters = request_filters(allowed_extra={"version"})
+    version_id = parse_version(request.args.getlist("version"))
     report = build_reliability_report(current_user, filters, version_id,
                                       lang=str(get_locale() or "vi")[:2])
     return render_template("reports/reliability.html", r=report, threshold=ALPHA_ACCEPTABLE,

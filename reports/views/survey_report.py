@@ -4,16 +4,14 @@ filters and scope as the SIPAS dashboard."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from flask_login import current_user
 
-from core.access import Permission, require_somewhere
 from core.clock import now
 from core.views.admin import require_staff
-from reports.exports import AGGREGATION_LABELS
-from reports.filters import FilterError, parse_filters, report_roots
+from reports.dashboard import AGGREGATION_LABELS
 from reports.indices import build_sipas_report
-from reports.page_context import filter_context
+from reports.page_context import filter_context, request_filters
 from reports.survey_report import build_survey_report
 
 bp = Blueprint("reports_survey_report", __name__, url_prefix="/quan-tri/bao-cao")
@@ -22,12 +20,7 @@ bp.before_request(require_staff)
 
 @bp.get("/bao-cao-khao-sat", endpoint="show")
 def show():
-    require_somewhere(current_user, Permission.REPORTS_VIEW)
-    try:
-        filters = parse_filters(request.args, current_user)
-    except FilterError as error:
-        return render_template("reports/filter_error.html", message=str(error),
-                               roots=report_roots(current_user)), 400
+    filters = request_filters()
     report = build_sipas_report(current_user, filters)
     survey = build_survey_report(current_user, report)
     return render_template(
