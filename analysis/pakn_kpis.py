@@ -85,7 +85,9 @@ def _check(frame: pd.DataFrame, as_of: object, min_count: int) -> pd.Timestamp:
 
 
 def _utc(series: pd.Series) -> pd.Series:
-    return pd.to_datetime(series, utc=True)
+    # One resolution for every time column: pandas infers seconds for some inputs and
+    # microseconds for others, and filling one with the other is deprecated.
+    return pd.to_datetime(series, utc=True).dt.as_unit("ns")
 
 
 def case_outcomes(frame: pd.DataFrame, as_of: datetime) -> pd.DataFrame:
