@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, func, insert, literal, select
 
 from core.clock import local, now
+from core.db import write_intent
 from core.extensions import db
 from core.jobs import register_periodic_job
 from surveys.models import Response, RollupCount, RollupMonthCount, RollupMonthState
@@ -157,8 +158,12 @@ def ensure_fresh_month_rollups(limit: int = ON_READ_LIMIT) -> bool:
         return True
     if pending > limit:
         return False
-    refresh_month_rollups()
+    # End the read transaction first: on SQLite a read transaction that starts writing can
+    # fail at once with "database is locked"; one begun with the write intent queues instead.
     db.session.commit()
+    with write_intent():
+        refresh_month_rollups()
+        db.session.commit()
     return True
 
 
