@@ -326,13 +326,18 @@ def main() -> None:
                               f"{args.responses} responses: {'met' if met else 'MISSED'} "
                               f"({values[key]:.1f})")
     print("\n".join(checks))
-    key = "smoke" if args.smoke else "postgresql"
+    # One entry per size; a run with fewer than 20 repetitions is marked quick and never
+    # replaces a full one.
+    key = "smoke" if args.smoke else (f"postgresql-{args.responses}"
+                                      + ("-quick" if args.repetitions < 20 else ""))
     stored = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
     runs = stored.get("runs", {}) if stored.get("benchmark") == "dashboard" else {}
     runs[key] = {
         "at": datetime.now().astimezone().isoformat(timespec="seconds"),
         "python": platform.python_version(), "machine": platform.machine(),
-        "cpus": os.cpu_count(),
+        "cpus": os.cpu_count(), "responses": args.responses, "units": args.units,
+        "repetitions": args.repetitions, "extra_index": args.extra_index,
+        "daily_loaded": not args.skip_daily and not args.reuse,
         "results": [{"name": n, "value": round(v, 2) if isinstance(v, float) else v, "unit": u}
                     for n, v, u in results],
         "targets": checks,

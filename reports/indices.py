@@ -19,7 +19,6 @@ from analysis.sipas import (
     previous_period,
     rank_units,
     sipas_indices,
-    subtree_counts,
 )
 from core.access import Actor, Permission, can
 from core.extensions import db
@@ -101,12 +100,12 @@ def _trend_labels(period: str) -> list[str]:
 
 
 def _counts(filters: ReportFilters, unit_ids: list[int], first: date, last: date,
-            group_by: list[str]) -> pd.DataFrame:
+            group_by: list[str], unit_groups: dict[int, int] | None = None) -> pd.DataFrame:
     return month_rollup_counts(
         group_by=group_by, unit_ids=unit_ids, campaign=filters.campaign,
         since=_month(first), until=_month(last),
         channels=[filters.channel] if filters.channel else None,
-        include_flagged=filters.include_flagged)
+        include_flagged=filters.include_flagged, unit_groups=unit_groups)
 
 
 def _indices(counts: pd.DataFrame, items: pd.DataFrame, by: list[str], aggregation: str,
@@ -144,27 +143,12 @@ def sipas_report_for_unit(root: Unit, filters: ReportFilters) -> SipasReport:
     aggregation = aggregation_setting(last)
     items = item_catalogue()
 
-    by_unit_month = _counts(filters, unit_ids, first, last, ["unit_id"])
-    current = _indices(by_unit_month.drop(columns="unit_id"), items, [], aggregation, min_n)
-
-    previous_label = previous_period(filters.period)
-    _, previous_first, previous_last = parse_period(previous_label)
-    previous_counts = _counts(filters, unit_ids, previous_first, previous_last, [])
-    previous = _indices(previous_counts, items, [], aggregation, min_n)
-    element_change = compare_periods(current.elements, previous.elements, ["element"])
-    overall_change = compare_periods(current.overall.assign(_k=1),
-                                     previous.overall.assign(_k=1), ["_k"]).drop(columns="_k")
-
-    ancestry = _child_ancestry(root, units, children)
-    child_counts = subtree_counts(by_unit_month, ancestry)
-    by_unit = _indices(child_counts, items, ["unit_id"], aggregation, min_n)
-    targets = {child.id: float(get_setting("sipas.target_element_pct", on=last, unit=child))
-               for child in children}
-    overall_by_unit = by_unit.overall.assign(
-        target=lambda frame: frame["unit_id"].map(targets).astype("float64"))
-    ranking = rank_units(overall_by_unit, target="target") if len(overall_by_unit) else \
-        overall_by_unit.assign(rank=pd.Series(dtype="Int64"), below_target=False,
-                               gap_points=float("nan"))
+    # Three queries, each summed in SQL: the period by child unit (desks roll up to the
+    # department they belong to inside the query), the trend by month (which also holds the
+    # previous period), and the sample.
+    groups = _child_groups(root, units)
+    by_child = _counts(filters, unit_ids, first, last, ["unit_id"], unit_groups=groups)
+    current = _indices(by_child.drop(columns="unit_id"), items, [], aggregation, min_n)
 
     labels = _trend_labels(filters.period)
     _, trend_first, _ = parse_period(labels[0])
@@ -172,7 +156,27 @@ def sipas_report_for_unit(root: Unit, filters: ReportFilters) -> SipasReport:
     trend_counts["period"] = period_labels(trend_counts["month"], filters.freq)
     trend = _indices(trend_counts.drop(columns="month"), items, ["period"], aggregation, min_n)
 
-    sample = _sample(filters, unit_ids, ancestry, first, last)
+    previous_label = previous_period(filters.period)
+    previous_counts = trend_counts[trend_counts["period"] == previous_label]
+    previous = _indices(previous_counts.drop(columns=["month", "period"]), items, [],
+                        aggregation, min_n)
+    element_change = compare_periods(current.elements, previous.elements, ["element"])
+    overall_change = compare_periods(current.overall.assign(_k=1),
+                                     previous.overall.assign(_k=1), ["_k"]).drop(columns="_k")
+
+    shown = {root.id, *(child.id for child in children)}
+    by_unit = _indices(by_child[by_child["unit_id"].isin(shown)], items, ["unit_id"],
+                       aggregation, min_n)
+    targets = {child.id: float(get_setting("sipas.target_element_pct", on=last, unit=child))
+               for child in children}
+    targets[root.id] = target
+    overall_by_unit = by_unit.overall.assign(
+        target=lambda frame: frame["unit_id"].map(targets).astype("float64"))
+    ranking = rank_units(overall_by_unit, target="target") if len(overall_by_unit) else \
+        overall_by_unit.assign(rank=pd.Series(dtype="Int64"), below_target=False,
+                               gap_points=float("nan"))
+
+    sample = _sample(filters, unit_ids, groups, shown, first, last)
     return SipasReport(
         filters=filters, root=root, units=children, items=items, target=target, min_n=min_n,
         aggregation=aggregation, current=current, previous=previous,
@@ -182,23 +186,21 @@ def sipas_report_for_unit(root: Unit, filters: ReportFilters) -> SipasReport:
         unit_names={unit.id: unit.name_vi for unit in units})
 
 
-def _child_ancestry(root: Unit, units: list[Unit], children: list[Unit]) -> pd.DataFrame:
-    """Each unit of the subtree paired with the child of ``root`` it belongs to (and the root
-    with itself, so ratings given at the root's own desk show as a row of their own)."""
-    pairs = []
+def _child_groups(root: Unit, units: list[Unit]) -> dict[int, int]:
+    """Each unit of the subtree → the child of ``root`` it belongs to (the root → itself, so
+    ratings given at the root's own desk show as a row of their own)."""
+    children = [unit for unit in units if unit.parent_id == root.id]
+    groups = {root.id: root.id}
     for unit in units:
-        if unit.id == root.id:
-            pairs.append((unit.id, root.id))
-            continue
         for child in children:
             if unit.path.startswith(child.path):
-                pairs.append((unit.id, child.id))
+                groups[unit.id] = child.id
                 break
-    return pd.DataFrame(pairs, columns=["unit_id", "ancestor_id"]).astype("int64")
+    return groups
 
 
-def _sample(filters: ReportFilters, unit_ids: list[int], ancestry: pd.DataFrame,
-            first: date, last: date) -> pd.DataFrame:
+def _sample(filters: ReportFilters, unit_ids: list[int], groups: dict[int, int],
+            shown: set[int], first: date, last: date) -> pd.DataFrame:
     """Responses by child unit, channel and quality, flagged ones always shown (even when
     excluded from the figures) so a burst or a bad import is visible. A rollup counts answers,
     not responses: the number of responses is that of the most-answered item (every item of
@@ -206,17 +208,16 @@ def _sample(filters: ReportFilters, unit_ids: list[int], ancestry: pd.DataFrame,
     counts = month_rollup_counts(
         group_by=["unit_id", "channel", "quality"], unit_ids=unit_ids,
         campaign=filters.campaign, since=_month(first), until=_month(last),
-        channels=[filters.channel] if filters.channel else None, include_flagged=True)
+        channels=[filters.channel] if filters.channel else None, include_flagged=True,
+        values=False, unit_groups=groups)
+    counts = counts[counts["unit_id"].isin(shown)]
     columns = ["unit_id", "channel", "quality", "responses"]
     if counts.empty:
         return pd.DataFrame({"unit_id": pd.Series(dtype="int64"),
                              "channel": pd.Series(dtype="string"),
                              "quality": pd.Series(dtype="string"),
                              "responses": pd.Series(dtype="int64")})
-    rolled = subtree_counts(counts, ancestry)
-    per_item = rolled.groupby(["unit_id", "channel", "quality", "item_code"], sort=True)[
-        "count"].sum()
-    responses = per_item.groupby(level=["unit_id", "channel", "quality"]).max()
+    responses = counts.groupby(["unit_id", "channel", "quality"], sort=True)["count"].max()
     return responses.rename("responses").reset_index()[columns]
 
 

@@ -14,12 +14,12 @@ Shapes:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import pandas as pd
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 
 from core.clock import LOCAL_TZ, local
 from core.extensions import db
@@ -86,8 +86,9 @@ def iter_answer_frames(chunk_rows: int = 50_000, *, unit_ids: list[int] | None =
     result = db.session.execute(stmt.execution_options(yield_per=chunk_rows))
     for partition in result.partitions():
         records = [
-            (rid, campaign, unit, local(at).date(), channel, quality, code, value)
+            (rid, campaign, unit, day, channel, quality, code, value)
             for rid, campaign, unit, at, channel, quality, answers in partition
+            for day in (local(at).date(),)  # once per response, not per answer
             for code, value in answers.items()
             if isinstance(value, int) and not isinstance(value, bool)
         ]
@@ -107,21 +108,30 @@ MONTH_GROUPS = ("campaign_id", "unit_id", "month", "channel", "quality")
 def month_rollup_counts(*, group_by: Sequence[str], unit_ids: Sequence[int] | None = None,
                         campaign: int | str | None = None, since: date | None = None,
                         until: date | None = None, channels: Sequence[str] | None = None,
-                        include_flagged: bool = True) -> pd.DataFrame:
+                        include_flagged: bool = True, values: bool = True,
+                        unit_groups: Mapping[int, int] | None = None) -> pd.DataFrame:
     """Month rollup counts summed in the database: ``[*group_by, item_code, value, count]``.
 
     ``group_by`` ⊆ MONTH_GROUPS; ``campaign`` is a campaign id, "none" (ratings outside any
     campaign) or None (all); ``since``/``until`` are months (first days) included;
-    ``include_flagged`` False keeps only responses of quality "ok"."""
+    ``include_flagged`` False keeps only responses of quality "ok"; ``values`` False sums over
+    the answer values (no ``value`` column); ``unit_groups`` maps each unit id to the id it is
+    counted under (a subtree roll-up done in SQL, so a province-wide query returns one row
+    per department rather than per desk); units not in it are left out."""
     unknown = set(group_by) - set(MONTH_GROUPS)
     if unknown:
         raise ValueError(f"group_by: unknown columns {sorted(unknown)}")
     table = RollupMonthCount.__table__.c
-    column_of = {"campaign_id": table.campaign_key, "unit_id": table.unit_id,
+    unit_column = table.unit_id
+    if unit_groups:
+        unit_column = case(dict(unit_groups), value=table.unit_id)
+        unit_ids = list(unit_groups) if unit_ids is None else \
+            [unit for unit in unit_ids if unit in unit_groups]
+    column_of = {"campaign_id": table.campaign_key, "unit_id": unit_column,
                  "month": table.month, "channel": table.channel, "quality": table.quality}
     groups = [column_of[name].label(name) for name in group_by]
-    stmt = (select(*groups, table.item_code, table.value, func.sum(table["count"]).label("count"))
-            .group_by(*groups, table.item_code, table.value))
+    keys = [*groups, table.item_code, *([table.value] if values else [])]
+    stmt = select(*keys, func.sum(table["count"]).label("count")).group_by(*keys)
     if unit_ids is not None:
         stmt = stmt.where(table.unit_id.in_(list(unit_ids)))
     if campaign == "none":
@@ -136,8 +146,10 @@ def month_rollup_counts(*, group_by: Sequence[str], unit_ids: Sequence[int] | No
         stmt = stmt.where(table.channel.in_(list(channels)))
     if not include_flagged:
         stmt = stmt.where(table.quality == QUALITY_OK)
-    frame = pd.DataFrame(db.session.execute(stmt).all(),
-                         columns=[*group_by, "item_code", "value", "count"])
+    # Plain tuples: pandas probes SQLAlchemy Row objects attribute by attribute (slow).
+    frame = pd.DataFrame([tuple(row) for row in db.session.execute(stmt)],
+                         columns=[*group_by, "item_code", *(["value"] if values else []),
+                                  "count"])
     if "campaign_id" in frame:
         frame["campaign_id"] = frame["campaign_id"].mask(frame["campaign_id"] == NO_CAMPAIGN)
     types = {"campaign_id": "Int64", "unit_id": "int64", "channel": "string",
