@@ -131,13 +131,28 @@ def load(server: str, name: str, instance: str, args: argparse.Namespace,
         for table, definition in keys.items():
             month.execute(f"ALTER TABLE {table} ADD {definition}")
         month.commit()
+    # The summary table (no campaign or channel dimension) is built from the month table as
+    # the refresh job builds it; it is part of the load.
+    with app.app_context(), write_intent():
+        from surveys.month_rollups import rebuild_month_summary
+
+        rebuild_month_summary()
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    with psycopg.connect(psycopg_url(url)) as month:
         month.execute("ANALYZE")
         month.commit()
+        keys["survey_rollup_month_summary"] = ""
         sizes = {table: month.execute("SELECT pg_total_relation_size(%s::regclass)",
                                       (table,)).fetchone()[0] for table in keys}
+        summary_rows = month.execute(
+            "SELECT count(*) FROM survey_rollup_month_summary").fetchone()[0]
     results += [("responses", args.responses, "count"), ("units", args.units, "count"),
                 ("month_rollup_rows", month_rows, "rows"), ("daily_rollup_rows", day_rows, "rows"),
                 ("month_rollup_size", sizes["survey_rollup_month_counts"] / 2**20, "MB"),
+                ("month_summary_rows", summary_rows, "rows"),
+                ("month_summary_size", sizes["survey_rollup_month_summary"] / 2**20, "MB"),
                 ("daily_rollup_size", sizes["survey_rollup_counts"] / 2**20, "MB"),
                 ("load_copy_seconds", copied, "s"),
                 ("load_total_seconds", time.perf_counter() - began, "s")]

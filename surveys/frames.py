@@ -32,6 +32,7 @@ from surveys.models import (
     ResponseDemographics,
     RollupCount,
     RollupMonthCount,
+    RollupMonthSummary,
     Section,
 )
 from surveys.responses import QUALITY_OK
@@ -121,6 +122,11 @@ def month_rollup_counts(*, group_by: Sequence[str], unit_ids: Sequence[int] | No
     unknown = set(group_by) - set(MONTH_GROUPS)
     if unknown:
         raise ValueError(f"group_by: unknown columns {sorted(unknown)}")
+    if campaign is None and not channels and not set(group_by) & {"campaign_id", "channel",
+                                                                  "quality"}:
+        return _summary_counts(group_by=group_by, unit_ids=unit_ids, since=since, until=until,
+                               include_flagged=include_flagged, values=values,
+                               unit_groups=unit_groups)
     table = RollupMonthCount.__table__.c
     unit_column = table.unit_id
     if unit_groups:
@@ -152,6 +158,10 @@ def month_rollup_counts(*, group_by: Sequence[str], unit_ids: Sequence[int] | No
                                   "count"])
     if "campaign_id" in frame:
         frame["campaign_id"] = frame["campaign_id"].mask(frame["campaign_id"] == NO_CAMPAIGN)
+    return _typed_counts(frame)
+
+
+def _typed_counts(frame: pd.DataFrame) -> pd.DataFrame:
     types = {"campaign_id": "Int64", "unit_id": "int64", "channel": "string",
              "quality": "string", "item_code": "string", "value": "int64", "count": "int64"}
     for column in frame.columns:
@@ -160,6 +170,35 @@ def month_rollup_counts(*, group_by: Sequence[str], unit_ids: Sequence[int] | No
         else:
             frame[column] = frame[column].astype(types[column])
     return frame
+
+
+def _summary_counts(*, group_by: Sequence[str], unit_ids: Sequence[int] | None,
+                    since: date | None, until: date | None, include_flagged: bool,
+                    values: bool, unit_groups: Mapping[int, int] | None) -> pd.DataFrame:
+    """``month_rollup_counts`` without campaign or channel filters, from the summary table
+    (eight times fewer rows; the same sums, a test checks)."""
+    table = RollupMonthSummary.__table__.c
+    unit_column = table.unit_id
+    if unit_groups:
+        unit_column = case(dict(unit_groups), value=table.unit_id)
+        unit_ids = list(unit_groups) if unit_ids is None else \
+            [unit for unit in unit_ids if unit in unit_groups]
+    column_of = {"unit_id": unit_column, "month": table.month}
+    groups = [column_of[name].label(name) for name in group_by]
+    keys = [*groups, table.item_code, *([table.value] if values else [])]
+    counted = table.count_all if include_flagged else table.count_ok
+    stmt = select(*keys, func.sum(counted).label("count")).group_by(*keys)
+    if unit_ids is not None:
+        stmt = stmt.where(table.unit_id.in_(list(unit_ids)))
+    if since is not None:
+        stmt = stmt.where(table.month >= since)
+    if until is not None:
+        stmt = stmt.where(table.month <= until)
+    frame = pd.DataFrame([tuple(row) for row in db.session.execute(stmt)],
+                         columns=[*group_by, "item_code", *(["value"] if values else []),
+                                  "count"])
+    # Rows whose answers were all flagged sum to 0 when flagged answers are left out.
+    return _typed_counts(frame[frame["count"] > 0].reset_index(drop=True))
 
 
 _SCALE_MAX = {AnswerType.SCALE5.value: 5, AnswerType.SCALE4.value: 4,

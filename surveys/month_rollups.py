@@ -21,13 +21,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, insert, literal, select
+from sqlalchemy import case, delete, func, insert, literal, select
 
 from core.clock import local, now
 from core.db import write_intent
 from core.extensions import db
 from core.jobs import register_periodic_job
-from surveys.models import Response, RollupCount, RollupMonthCount, RollupMonthState
+from surveys.models import (
+    Response,
+    RollupCount,
+    RollupMonthCount,
+    RollupMonthState,
+    RollupMonthSummary,
+)
+from surveys.responses import QUALITY_OK
 
 SETTLE_SECONDS = 30
 ON_READ_LIMIT = 20_000  # at most this many new responses are folded in on a dashboard view
@@ -79,7 +86,7 @@ def pending_responses() -> int:
 
 
 def _rebuild_month(month: date) -> None:
-    """Replace one month's rows with the sum of its daily rows."""
+    """Replace one month's rows with the sum of its daily rows, and its summary rows."""
     end = _next_month(month)
     db.session.execute(delete(RollupMonthCount).where(RollupMonthCount.month == month))
     daily = RollupCount.__table__.c
@@ -95,6 +102,25 @@ def _rebuild_month(month: date) -> None:
     columns = [target.c[name] for name in (*_GROUP_COLUMNS[:3], "month", *_GROUP_COLUMNS[3:],
                                            "count")]
     db.session.execute(insert(target).from_select(columns, source))
+    rebuild_month_summary(month)
+
+
+def rebuild_month_summary(month: date | None = None) -> None:
+    """The summary rows of ``month`` (every month when None) from the month table."""
+    summary = RollupMonthSummary.__table__
+    months = RollupMonthCount.__table__.c
+    remove = delete(RollupMonthSummary)
+    source = (select(months.month, months.unit_id, months.item_code, months.value,
+                     func.sum(case((months.quality == QUALITY_OK, months["count"]), else_=0)),
+                     func.sum(months["count"]))
+              .group_by(months.month, months.unit_id, months.item_code, months.value))
+    if month is not None:
+        remove = remove.where(RollupMonthSummary.month == month)
+        source = source.where(months.month == month)
+    db.session.execute(remove)
+    db.session.execute(insert(summary).from_select(
+        [summary.c[name] for name in ("month", "unit_id", "item_code", "value", "count_ok",
+                                      "count_all")], source))
 
 
 def _months_between(first: date, last: date) -> list[date]:
@@ -114,6 +140,7 @@ def refresh_month_rollups(*, full: bool = False) -> MonthRefresh:
         first, last = db.session.execute(
             select(func.min(RollupCount.day), func.max(RollupCount.day))).one()
         db.session.execute(delete(RollupMonthCount))
+        db.session.execute(delete(RollupMonthSummary))
         months = _months_between(first, last) if first is not None else []
         newer = Response.id > 0
     else:

@@ -32,6 +32,15 @@ def upgrade():
     sa.Column('count', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('campaign_key', 'unit_id', 'item_code', 'month', 'channel', 'quality', 'value', name=op.f('pk_survey_rollup_month_counts'))
     )
+    op.create_table('survey_rollup_month_summary',
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('item_code', sa.String(length=32), nullable=False),
+    sa.Column('value', sa.SmallInteger(), nullable=False),
+    sa.Column('count_ok', sa.Integer(), nullable=False),
+    sa.Column('count_all', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('month', 'unit_id', 'item_code', 'value', name=op.f('pk_survey_rollup_month_summary'))
+    )
     op.create_table('survey_rollup_month_state',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('watermark_response_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -138,5 +147,6 @@ def downgrade():
 
     op.drop_table('report_improvement_tasks')
     op.drop_table('survey_rollup_month_state')
+    op.drop_table('survey_rollup_month_summary')
     op.drop_table('survey_rollup_month_counts')
     # ### end Alembic commands ###

@@ -19,6 +19,7 @@ from surveys.models.responses import (
     RollupCount,
     RollupMonthCount,
     RollupMonthState,
+    RollupMonthSummary,
 )
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "RollupCount",
     "RollupMonthCount",
     "RollupMonthState",
+    "RollupMonthSummary",
     "Section",
     "SurveyImport",
     "VersionStatus",

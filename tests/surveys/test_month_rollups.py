@@ -13,7 +13,7 @@ from core.clock import local, now
 from core.extensions import db
 from surveys import month_rollups
 from surveys.frames import month_rollup_counts, rollup_frame
-from surveys.models import RollupMonthCount
+from surveys.models import Channel, RollupMonthCount
 from surveys.month_rollups import (
     ensure_fresh_month_rollups,
     pending_responses,
@@ -115,3 +115,28 @@ def test_full_refresh_rebuilds_after_a_recount(desk, app):
     assert result.exit_code == 0, result.output
     assert "month rollup rebuilt: 1 months" in result.output
     assert month_rollup_counts(group_by=[])["count"].tolist() == [1, 1]
+
+
+@pytest.mark.parametrize("include_flagged", [False, True])
+def test_the_summary_gives_the_same_sums_as_the_month_table(desk, include_flagged):
+    _submit(desk, {"q9_24": 5, "q9_25": 4}, datetime(2026, 3, 3, 3, 0, tzinfo=UTC))
+    _submit(desk, {"q9_24": 5, "q9_25": 4}, datetime(2026, 3, 4, 3, 0, tzinfo=UTC),
+            channel="paper")
+    _submit(desk, {"q9_24": 1, "q9_25": 1}, datetime(2026, 4, 4, 3, 0, tzinfo=UTC),
+            reasons=["too_fast"])
+    db.session.commit()
+    refresh_month_rollups()
+    db.session.commit()
+    every_channel = [channel.value for channel in Channel]
+    keys = ["unit_id", "month", "item_code", "value"]
+    # A channel filter naming every channel reads the full month table; none reads the summary.
+    full = month_rollup_counts(group_by=["unit_id", "month"], channels=every_channel,
+                               include_flagged=include_flagged)
+    summary = month_rollup_counts(group_by=["unit_id", "month"],
+                                  include_flagged=include_flagged)
+    pd.testing.assert_frame_equal(summary.sort_values(keys).reset_index(drop=True),
+                                  full.sort_values(keys).reset_index(drop=True))
+    # Hand count: q9_24 = 5 twice in March (online and paper); the April 1s are flagged.
+    march = summary[(summary["item_code"] == "q9_24") & (summary["value"] == 5)]
+    assert march["count"].tolist() == [2]
+    assert bool((summary["value"] == 1).any()) == include_flagged
