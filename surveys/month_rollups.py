@@ -110,17 +110,19 @@ def rebuild_month_summary(month: date | None = None) -> None:
     summary = RollupMonthSummary.__table__
     months = RollupMonthCount.__table__.c
     remove = delete(RollupMonthSummary)
-    source = (select(months.month, months.unit_id, months.item_code, months.value,
+    source = (select(months.month, months.campaign_key, months.unit_id, months.item_code,
+                     months.value,
                      func.sum(case((months.quality == QUALITY_OK, months["count"]), else_=0)),
                      func.sum(months["count"]))
-              .group_by(months.month, months.unit_id, months.item_code, months.value))
+              .group_by(months.month, months.campaign_key, months.unit_id, months.item_code,
+                        months.value))
     if month is not None:
         remove = remove.where(RollupMonthSummary.month == month)
         source = source.where(months.month == month)
     db.session.execute(remove)
     db.session.execute(insert(summary).from_select(
-        [summary.c[name] for name in ("month", "unit_id", "item_code", "value", "count_ok",
-                                      "count_all")], source))
+        [summary.c[name] for name in ("month", "campaign_key", "unit_id", "item_code", "value",
+                                      "count_ok", "count_all")], source))
 
 
 def _months_between(first: date, last: date) -> list[date]:

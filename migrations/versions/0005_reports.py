@@ -33,13 +33,14 @@ def upgrade():
     sa.PrimaryKeyConstraint('campaign_key', 'unit_id', 'item_code', 'month', 'channel', 'quality', 'value', name=op.f('pk_survey_rollup_month_counts'))
     )
     op.create_table('survey_rollup_month_summary',
+    sa.Column('campaign_key', sa.Integer(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
     sa.Column('month', sa.Date(), nullable=False),
     sa.Column('item_code', sa.String(length=32), nullable=False),
     sa.Column('value', sa.SmallInteger(), nullable=False),
     sa.Column('count_ok', sa.Integer(), nullable=False),
     sa.Column('count_all', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('month', 'unit_id', 'item_code', 'value', name=op.f('pk_survey_rollup_month_summary'))
+    sa.PrimaryKeyConstraint('month', 'campaign_key', 'unit_id', 'item_code', 'value', name=op.f('pk_survey_rollup_month_summary'))
     )
     op.create_table('survey_rollup_month_state',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -112,13 +112,14 @@ class RollupMonthCount(db.Model):
 
 
 class RollupMonthSummary(db.Model):
-    """The month rollup without the campaign and channel dimensions, flagged answers in a
-    column of their own: what a dashboard with no campaign or channel filter reads (most
-    views), about eight times fewer rows than ``RollupMonthCount``. Rebuilt with it."""
+    """The month rollup without the channel dimension, flagged answers in a column of their
+    own: what a dashboard without a channel filter reads (most views), about eight times fewer
+    rows than ``RollupMonthCount``. Rebuilt with it."""
 
     __tablename__ = "survey_rollup_month_summary"
 
     month: Mapped[date] = mapped_column(Date, primary_key=True)
+    campaign_key: Mapped[int] = mapped_column(Integer, primary_key=True)
     unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     item_code: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[int] = mapped_column(SmallInteger, primary_key=True)

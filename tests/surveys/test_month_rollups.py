@@ -117,8 +117,9 @@ def test_full_refresh_rebuilds_after_a_recount(desk, app):
     assert month_rollup_counts(group_by=[])["count"].tolist() == [1, 1]
 
 
-@pytest.mark.parametrize("include_flagged", [False, True])
-def test_the_summary_gives_the_same_sums_as_the_month_table(desk, include_flagged):
+@pytest.mark.parametrize(("include_flagged", "campaign"),
+                         [(False, None), (True, None), (False, "none")])
+def test_the_summary_gives_the_same_sums_as_the_month_table(desk, include_flagged, campaign):
     _submit(desk, {"q9_24": 5, "q9_25": 4}, datetime(2026, 3, 3, 3, 0, tzinfo=UTC))
     _submit(desk, {"q9_24": 5, "q9_25": 4}, datetime(2026, 3, 4, 3, 0, tzinfo=UTC),
             channel="paper")
@@ -131,9 +132,9 @@ def test_the_summary_gives_the_same_sums_as_the_month_table(desk, include_flagge
     keys = ["unit_id", "month", "item_code", "value"]
     # A channel filter naming every channel reads the full month table; none reads the summary.
     full = month_rollup_counts(group_by=["unit_id", "month"], channels=every_channel,
-                               include_flagged=include_flagged)
+                               include_flagged=include_flagged, campaign=campaign)
     summary = month_rollup_counts(group_by=["unit_id", "month"],
-                                  include_flagged=include_flagged)
+                                  include_flagged=include_flagged, campaign=campaign)
     pd.testing.assert_frame_equal(summary.sort_values(keys).reset_index(drop=True),
                                   full.sort_values(keys).reset_index(drop=True))
     # Hand count: q9_24 = 5 twice in March (online and paper); the April 1s are flagged.
