@@ -301,6 +301,8 @@ def run(args: argparse.Namespace) -> tuple[list[tuple[str, float | int, str]], b
         tmp = Path(name)
         site = prepare(tmp, args.postgres)
         try:
+            # The demo data already holds responses: count only what this run stores.
+            before = stored_responses(site.database_url, tmp)
             port = free_port()
             server = start_gunicorn(site.env, args.workers, port)
             path = f"/k/{site.code}"
@@ -309,7 +311,7 @@ def run(args: argparse.Namespace) -> tuple[list[tuple[str, float | int, str]], b
             finally:
                 server.terminate()
                 server.wait(timeout=30)
-            stored = stored_responses(site.database_url, tmp)
+            stored = stored_responses(site.database_url, tmp) - before
         finally:
             site.cleanup()
     results += [("responses_stored", stored, "count"), ("responses_lost", posted - stored,
