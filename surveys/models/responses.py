@@ -28,14 +28,16 @@ class Channel(StrEnum):
 
 class Response(db.Model):
     __tablename__ = "survey_responses"
-    __table_args__ = (Index("ix_survey_responses_unit_at", "unit_id", "submitted_at"),)
+    __table_args__ = (Index("ix_survey_responses_unit_at", "unit_id", "submitted_at"),
+                      # the burst check: a point's responses of the last minute
+                      Index("ix_survey_responses_point_at", "point_id", "submitted_at"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     version_id: Mapped[int] = mapped_column(
         ForeignKey("survey_instrument_versions.id", ondelete="RESTRICT"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
     point_id: Mapped[int | None] = mapped_column(
-        ForeignKey("survey_collection_points.id", ondelete="RESTRICT"), index=True)
+        ForeignKey("survey_collection_points.id", ondelete="RESTRICT"))
     campaign_id: Mapped[int | None] = mapped_column(
         ForeignKey("survey_campaigns.id", ondelete="RESTRICT"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
