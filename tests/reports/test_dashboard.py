@@ -11,27 +11,13 @@ import pytest
 
 from core.extensions import db
 from core.models import Role
-from tests.reports.sipas_helpers import at, build_org, rate
+from tests.reports.sipas_helpers import at, rate
 
 URL = "/quan-tri/bao-cao/"
 
 
-@pytest.fixture
-def org(app, make_unit, make_user):
-    return build_org(make_unit, make_user)
 
 
-@pytest.fixture
-def rated(org):
-    # Sở A (its desk): six responses, every item rated 5, 5, 4, 3, 2, 1 → 3 of 6 satisfied
-    # = 50% for every item, element and the overall index. Sở B: five responses all 5 → 100%.
-    # The province (both): each item 3 + 5 = 8 satisfied of 11 = 72.7272…%.
-    for value in (5, 5, 4, 3, 2, 1):
-        rate(org, org.desk_a, value, at(2026, 3, 10))
-    for _ in range(5):
-        rate(org, org.dept_b, 5, at(2026, 4, 2))
-    db.session.commit()
-    return org
 
 
 def _cell(html: str, table: str, key: str) -> str:

@@ -18,7 +18,7 @@ from core.extensions import db
 from core.models import AuditEntry, Role
 from core.settings import set_setting
 from core.spreadsheets import UTF8_BOM
-from tests.reports.sipas_helpers import ELEMENT_ITEMS, at, build_org, rate
+from tests.reports.sipas_helpers import ELEMENT_ITEMS, at, rate
 
 PAGE = "/quan-tri/bao-cao/"
 XLSX = "/quan-tri/bao-cao/xuat.xlsx"
@@ -29,21 +29,8 @@ ELEMENTS = list(ELEMENT_ITEMS)
 PROVINCE_INDEX = 800 / 11
 
 
-@pytest.fixture
-def org(app, make_unit, make_user):
-    return build_org(make_unit, make_user)
 
 
-@pytest.fixture
-def rated(org):
-    # Sở A (its desk): six responses rating every item 5, 5, 4, 3, 2, 1 → 3 of 6 = 50%.
-    # Sở B: five responses, all 5 → 100%. Province: 8 of 11 = 72.73%.
-    for value in (5, 5, 4, 3, 2, 1):
-        rate(org, org.desk_a, value, at(2026, 3, 10))
-    for _ in range(5):
-        rate(org, org.dept_b, 5, at(2026, 4, 2))
-    db.session.commit()
-    return org
 
 
 def _page_values(html: str, table: str) -> dict[str, str]:

@@ -19,7 +19,7 @@ from tests.reports.household_helpers import (
     row_html,
     table_values,
 )
-from tests.reports.sipas_helpers import at, build_org
+from tests.reports.sipas_helpers import at
 
 URL = "/quan-tri/bao-cao/ho-gia-dinh/"
 H1 = {"period": "2026-H1"}
@@ -49,9 +49,6 @@ def _wilson(successes: int, n: int) -> tuple[float, float]:
     return 100 * low, 100 * high
 
 
-@pytest.fixture
-def org(app, make_unit, make_user):
-    return build_org(make_unit, make_user)
 
 
 @pytest.fixture

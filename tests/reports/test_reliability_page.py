@@ -12,7 +12,7 @@ from core.extensions import db
 from core.models import Role
 from surveys.models import Instrument, InstrumentVersion
 from tests.reports.household_helpers import answer_household, household_version, row_html
-from tests.reports.sipas_helpers import at, build_org, rate
+from tests.reports.sipas_helpers import at, rate
 
 URL = "/quan-tri/bao-cao/do-tin-cay/"
 H1 = {"period": "2026-H1"}
@@ -37,9 +37,6 @@ def hoyt_alpha(matrix: np.ndarray) -> float:
     return 1 - (ss_residual / ((n - 1) * (k - 1))) / (ss_persons / (n - 1))
 
 
-@pytest.fixture
-def org(app, make_unit, make_user):
-    return build_org(make_unit, make_user)
 
 
 @pytest.fixture

@@ -26,26 +26,13 @@ from reports.scheduled import (
     report_reader,
     report_units,
 )
-from tests.reports.sipas_helpers import at, build_org, rate
 
 RUNS = "/quan-tri/bao-cao/ky-bao-cao/"
 TODAY = date(2026, 7, 15)  # last complete quarter 2026-Q2, last complete year 2025
 
 
-@pytest.fixture
-def org(app, make_unit, make_user):
-    return build_org(make_unit, make_user)
 
 
-@pytest.fixture
-def rated(org):
-    # Q1: Sở A's desk, six responses 5, 5, 4, 3, 2, 1 (50%). Q2: Sở B, five 5s (100%).
-    for value in (5, 5, 4, 3, 2, 1):
-        rate(org, org.desk_a, value, at(2026, 3, 10))
-    for _ in range(5):
-        rate(org, org.dept_b, 5, at(2026, 4, 2))
-    db.session.commit()
-    return org
 
 
 def _runs() -> list[tuple[str, str, str]]:

@@ -15,7 +15,7 @@ from core.extensions import db
 from core.models import Role
 from reports.models import ImprovementTask
 from reports.plan_catalogue import load_shipped_catalogue
-from tests.reports.sipas_helpers import ELEMENT_ITEMS, at, build_org, rate
+from tests.reports.sipas_helpers import ELEMENT_ITEMS, at, rate
 
 URL = "/quan-tri/bao-cao/bao-cao-khao-sat"
 DASHBOARD = "/quan-tri/bao-cao/"
@@ -23,9 +23,6 @@ SECTIONS = ["section-method", "section-sample", "section-results", "section-comp
             "section-ranking", "section-pakn", "section-recommendations"]
 
 
-@pytest.fixture
-def org(app, make_unit, make_user):
-    return build_org(make_unit, make_user)
 
 
 @pytest.fixture
