@@ -5,7 +5,8 @@ as a chunked job ≤ 90 s and ≤ 4 GB, on this 2-core machine.
 
     .venv/bin/python bench/bench_recompute.py                       # 1M and 10M
     .venv/bin/python bench/bench_recompute.py --skip-10m            # 1M only
-    .venv/bin/python bench/bench_recompute.py --postgres postgresql://postgres@127.0.0.1/postgres
+    .venv/bin/python bench/bench_recompute.py --skip-10m --database \
+        --postgres postgresql://postgres@127.0.0.1/postgres   # + from SQLite and PostgreSQL
     .venv/bin/python bench/bench_recompute.py --smoke               # 50,000 responses (CI)
 
 What "recompute" is here: raw wide rows (one per response: unit, day, channel, quality,
@@ -31,11 +32,14 @@ Memory: each scenario runs in a child process of its own; its peak is the child'
 ``ru_maxrss`` (peak resident set size, from ``os.wait4``), which includes the interpreter and
 the imported libraries (``baseline_peak_rss`` is a child that only imports them).
 
-With ``--postgres URL`` the database path is measured too: a database ``bench_recompute`` is
-(re)created on that server, migrated, and ``--db-responses`` responses (default 200,000) are
-loaded with COPY; then ``surveys.frames.iter_answer_frames`` reads them back (the raw-row reader
-a recompute from the database would use), alone and followed by the same counting and indices,
-in rows per second. The database is dropped afterwards.
+With ``--database`` the product's own path is measured too, from responses stored in a
+database: a SQLite file (and, with ``--postgres URL``, a database ``bench_recompute`` (re)created
+on that server) is migrated and loaded with ``--db-responses`` responses (default 1,000,000;
+executemany on SQLite, COPY on PostgreSQL), each with its JSON answers and its rating string as
+``submit_response`` writes them; then ``surveys.recount_frames.raw_answer_counts`` reads them
+back in chunks and counts per unit × month × quality, and every index is computed (the
+``sqlite_*`` and ``db_*`` figures; loading is not timed). The database is dropped afterwards.
+``--smoke`` runs this on SQLite with 50,000 responses.
 
 Prints ``name value unit`` lines and a verdict per target, writes bench/results/recompute.json.
 A missed target is reported, not fatal.
@@ -80,6 +84,11 @@ TARGETS = [(f"recompute_{size}{suffix}_{figure}", "<=", limit, unit)
            for suffix in ("", "_numpy", "_pandas")
            for size, seconds, memory in (("1m", 10, 1024), ("10m", 90, 4096))
            for figure, limit, unit in (("seconds", seconds, "s"), ("peak_rss", memory, "MB"))]
+# From responses stored in a database (--database): the product's reader, per backend.
+TARGETS += [(f"{prefix}_{figure}", "<=", limit, unit)
+            for prefix in ("sqlite", "db")
+            for figure, limit, unit in (("recompute_1m_projected_seconds", 10, "s"),
+                                        ("recompute_peak_rss", 1024, "MB"))]
 COUNT_KEYS = ["unit_id", "month", "quality", "item_code", "value"]
 METHODS = ("numpy", "pandas")
 
@@ -214,58 +223,30 @@ def child_recompute(args: argparse.Namespace) -> dict[str, float]:
 
 
 def child_database(args: argparse.Namespace) -> dict[str, float]:
-    """Recompute from the loaded responses: read with surveys.frames.iter_answer_frames and
-    count with answer_counts (the product's path), then count in PostgreSQL instead."""
+    """Recompute from the loaded responses the way the product does it:
+    ``surveys.recount_frames.raw_answer_counts`` (rating strings read in chunks, decoded and
+    counted with numpy) per unit × month × quality, then every index."""
     from synthetic import bench_app
 
     app = bench_app(args.database_url, args.instance)
     manifest = json.loads(args.tree)
     tree = unit_tree(manifest["units"]).with_ids(manifest["ids"])
-    from analysis.sipas import answer_counts
     from core.extensions import db
-    from surveys.frames import iter_answer_frames
+    from surveys.recount_frames import raw_answer_counts
 
     with app.app_context():
-        rows, counting, frames = 0, 0.0, []
         began = time.perf_counter()
-        for frame in iter_answer_frames(chunk_rows=args.chunk_rows):
-            t0 = time.perf_counter()
-            rows += len(frame)
-            frame["month"] = _months(frame["day"])
-            frames.append(_typed_counts(answer_counts(frame, by=["unit_id", "month",
-                                                                 "quality"])))
-            counting += time.perf_counter() - t0
-        counts = add_counts(frames)
+        counts = _typed_counts(raw_answer_counts(["unit_id", "month", "quality"],
+                                                 chunk_rows=args.chunk_rows))
         read_and_count = time.perf_counter() - began
         t0 = time.perf_counter()
-        all_indices(counts, tree.ancestry())
-        indices = time.perf_counter() - t0
-        db.session.remove()
-        # The same counts made by PostgreSQL itself (GROUP BY over jsonb_each): a possible
-        # faster recompute, measured for comparison.
-        began = time.perf_counter()
-        rows_in_sql = db.session.execute(db.text(SQL_COUNTS)).all()
-        in_sql = pd.DataFrame(rows_in_sql, columns=[*COUNT_KEYS, "count"])
-        in_sql["month"] = pd.to_datetime(in_sql["month"]).astype("datetime64[ns]")
-        in_sql = _typed_counts(in_sql)
-        sql_count = time.perf_counter() - began
+        indices = all_indices(counts, tree.ancestry())
+        took = time.perf_counter() - t0
+        root_all = indices["all"].overall.set_index("unit_id").loc[tree.root]
         db.session.remove()
         db.engine.dispose()
-    return {"answer_rows": rows, "read_seconds": read_and_count - counting,
-            "count_seconds": counting, "indices_seconds": indices,
-            "sql_count_seconds": sql_count, "sql_counts_equal": int(in_sql.equals(counts))}
-
-
-# Answers counted per unit × local month × quality × item × value (submitted_at is naive UTC).
-SQL_COUNTS = """
-SELECT r.unit_id,
-       date_trunc('month', (r.submitted_at AT TIME ZONE 'UTC')
-                           AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS month,
-       r.quality, a.key AS item_code, (a.value #>> '{}')::int AS value, count(*) AS count
-FROM survey_responses AS r CROSS JOIN LATERAL jsonb_each(r.answers) AS a
-WHERE jsonb_typeof(a.value) = 'number'
-GROUP BY 1, 2, 3, 4, 5
-"""
+    return {"answers": int(counts["count"].sum()), "read_count_seconds": read_and_count,
+            "indices_seconds": took, "root_overall_index": float(root_all["index"])}
 
 
 CHILDREN = {"baseline": child_baseline, "generate": child_generate,
@@ -327,13 +308,16 @@ def scenario(results: list[Result], data: Path, label: str, responses: int, chun
     shutil.rmtree(folder)
 
 
-def database(results: list[Result], args: argparse.Namespace, instance: str) -> None:
-    import psycopg
+def database(results: list[Result], args: argparse.Namespace, instance: str,
+             backend: str) -> None:
+    """Load ``--db-responses`` generated responses into a fresh database (PostgreSQL with
+    COPY, or a SQLite file with executemany), then time the product's recompute in a child."""
     from synthetic import (
         bench_app,
         copy_responses,
         create_units,
         drop_database,
+        insert_responses_sqlite,
         load_desk_form,
         migrate,
         psycopg_url,
@@ -341,52 +325,57 @@ def database(results: list[Result], args: argparse.Namespace, instance: str) -> 
     )
 
     name = "bench_recompute"
-    url = recreate_database(args.postgres, name)
+    sqlite_path = Path(instance) / "recompute.db"
+    url = recreate_database(args.postgres, name) if backend == "postgresql" else \
+        f"sqlite:///{sqlite_path}"
     try:
         app = bench_app(url, instance)
         migrate(app)
         from core.db import write_intent
         from core.extensions import db
+        from surveys.rating_codes import version_rated_codes
 
         with app.app_context(), write_intent():
             tree = create_units(unit_tree(args.units))
             version_id = load_desk_form()
+            codes = version_rated_codes([version_id])[version_id]
             db.session.commit()
             db.session.remove()
             db.engine.dispose()
         survey = SyntheticSurvey(args.db_responses, tree, seed=args.seed, waves=[])
         began = time.perf_counter()
-        with psycopg.connect(psycopg_url(url)) as connection:
-            copied = copy_responses(connection, survey, version_id)
-            connection.execute("ANALYZE survey_responses")
+        if backend == "postgresql":
+            import psycopg
+
+            with psycopg.connect(psycopg_url(url)) as connection:
+                loaded = copy_responses(connection, survey, version_id, codes=codes)
+                connection.execute("ANALYZE survey_responses")
+        else:
+            loaded = insert_responses_sqlite(str(sqlite_path), survey, version_id, codes=codes)
         took = time.perf_counter() - began
-        results += [("db_responses", copied, "count"),
-                    ("db_copy_rate", copied / took, "responses/s")]
-        print(f"# copied {copied:,} responses into PostgreSQL in {took:.1f} s", flush=True)
+        print(f"# loaded {loaded:,} responses into {backend} in {took:.1f} s", flush=True)
         tree_json = json.dumps({"units": args.units, "ids": tree.ids.tolist()})
         figures, peak = run_child("database", "--database-url", url, "--instance", instance,
                                   "--tree", tree_json, "--chunk-rows", str(args.chunk_rows))
-        read, count = figures["read_seconds"], figures["count_seconds"]
-        indices, in_sql = figures["indices_seconds"], figures["sql_count_seconds"]
-        results += [("db_read_seconds", read, "s"),
-                    ("db_read_rate", copied / read, "responses/s"),
-                    ("db_read_answer_rate", figures["answer_rows"] / read, "answers/s"),
-                    ("db_count_seconds", count, "s"),
-                    ("db_indices_seconds", indices, "s"),
-                    ("db_recompute_seconds", read + count + indices, "s"),
-                    ("db_recompute_peak_rss", peak, "MB"),
-                    # 1M responses at these rates: reading and counting grow with the
-                    # responses; the indices depend on the cells (units × months), not on
-                    # the responses, so they are added once.
-                    ("db_recompute_1m_projected_seconds",
-                     (read + count) / copied * 1_000_000 + indices, "s"),
-                    ("db_sql_count_seconds", in_sql, "s"),
-                    ("db_sql_count_rate", copied / in_sql, "responses/s"),
-                    ("db_sql_counts_equal", figures["sql_counts_equal"], "bool"),
-                    ("db_sql_recompute_1m_projected_seconds",
-                     in_sql / copied * 1_000_000 + indices, "s")]
+        read, indices = figures["read_count_seconds"], figures["indices_seconds"]
+        prefix = "db" if backend == "postgresql" else "sqlite"
+        scale = 1_000_000 / loaded
+        results += [(f"{prefix}_responses", loaded, "count"),
+                    (f"{prefix}_answers", figures["answers"], "count"),
+                    (f"{prefix}_read_count_seconds", read, "s"),
+                    (f"{prefix}_read_count_rate", loaded / read, "responses/s"),
+                    (f"{prefix}_indices_seconds", indices, "s"),
+                    (f"{prefix}_recompute_seconds", read + indices, "s"),
+                    (f"{prefix}_recompute_peak_rss", peak, "MB"),
+                    (f"{prefix}_root_overall_index", figures["root_overall_index"], "%"),
+                    # Reading and counting grow with the responses; the indices depend on the
+                    # cells (units × months), not on the responses, so they are added once.
+                    (f"{prefix}_recompute_1m_projected_seconds", read * scale + indices, "s")]
     finally:
-        drop_database(args.postgres, name)
+        if backend == "postgresql":
+            drop_database(args.postgres, name)
+        else:
+            sqlite_path.unlink(missing_ok=True)
 
 
 def run(args: argparse.Namespace) -> list[Result]:
@@ -399,6 +388,7 @@ def run(args: argparse.Namespace) -> list[Result]:
         data = Path(args.data or name)
         if args.smoke:
             scenario(results, data, "smoke", 50_000, 20_000, args, methods)
+            args.database, args.db_responses = True, 50_000
         else:
             label = "1m" if args.responses == 1_000_000 else f"{args.responses}"
             scenario(results, data, label, args.responses, args.responses, args, methods)
@@ -406,8 +396,12 @@ def run(args: argparse.Namespace) -> list[Result]:
                 ten = 10 * args.responses
                 scenario(results, data, "10m" if ten == 10_000_000 else f"{ten}", ten,
                          args.chunk, args, methods)
-        if args.postgres:
-            database(results, args, str(data / "instance"))
+        if args.database:
+            instance = data / "instance"
+            instance.mkdir(parents=True, exist_ok=True)
+            database(results, args, str(instance), "sqlite")
+            if args.postgres:
+                database(results, args, str(instance), "postgresql")
     return results
 
 
@@ -437,8 +431,11 @@ def main() -> None:
     parser.add_argument("--postgres", metavar="URL",
                         help="also measure reading raw rows from PostgreSQL (a database "
                              "bench_recompute is created on that server and dropped)")
-    parser.add_argument("--db-responses", type=int, default=200_000)
-    parser.add_argument("--chunk-rows", type=int, default=50_000,
+    parser.add_argument("--database", action="store_true",
+                        help="also recompute from responses stored in SQLite (and in "
+                             "PostgreSQL with --postgres)")
+    parser.add_argument("--db-responses", type=int, default=1_000_000)
+    parser.add_argument("--chunk-rows", type=int, default=200_000,
                         help="responses per chunk read from the database")
     parser.add_argument("--data", help="folder for the generated .npy files (default: a "
                                        "temporary folder under /tmp)")

@@ -338,9 +338,12 @@ class SyntheticSurvey:
 
     # --- database rows -------------------------------------------------------------------
 
-    def response_rows(self, raw: RawChunk, version_id: int) -> list[dict[str, Any]]:
-        """``survey_responses`` rows for a SQLAlchemy Core INSERT (any database)."""
+    def response_rows(self, raw: RawChunk, version_id: int,
+                      codes: tuple[str, ...]) -> list[dict[str, Any]]:
+        """``survey_responses`` rows for a SQLAlchemy Core INSERT (any database); ``codes``
+        are the version's rated item codes (``surveys.rating_codes.rated_codes``)."""
         moments = submitted_at(raw, self.start)
+        ratings = rating_strings(raw, codes)
         rows = []
         for index in range(len(raw)):
             flagged = bool(raw.quality[index])
@@ -351,10 +354,22 @@ class SyntheticSurvey:
                 "channel": CHANNELS[raw.channel[index]],
                 "submitted_at": moments[index].to_pydatetime(),
                 "answers": _answers_dict(raw.answers[:, index]),
+                "ratings": ratings[index],
                 "quality": QUALITIES[raw.quality[index]],
                 "quality_reasons": ["too_fast"] if flagged else None,
             })
         return rows
+
+
+def rating_strings(raw: RawChunk, codes: tuple[str, ...]) -> list[str]:
+    """Each response's rating string (the format of ``surveys.rating_codes``: one character
+    per rated item of the version, "0" + value, "." for a blank), built for a whole chunk at
+    once. ``codes`` must hold every synthetic item."""
+    characters = np.full((len(raw), len(codes)), ord("."), dtype=np.uint8)
+    for row, code in enumerate(ITEMS):
+        values = raw.answers[row]
+        characters[:, codes.index(code)] = np.where(values > 0, 48 + values, ord("."))
+    return characters.view(f"S{len(codes)}").ravel().astype(str).tolist()
 
 
 def _answers_dict(column: np.ndarray) -> dict[str, int]:
@@ -552,12 +567,12 @@ def create_campaigns(waves: list[CampaignWave], owner_unit_id: int, version_id: 
 
 
 def copy_responses(connection, survey: SyntheticSurvey, version_id: int, *,
-                   chunk: int = 100_000) -> int:
+                   codes: tuple[str, ...], chunk: int = 100_000) -> int:
     """COPY every response into ``survey_responses`` (psycopg 3 ``connection``; the caller
     commits) and move the id sequence past them. Returns the number of rows."""
     written = 0
     columns = ("id, version_id, unit_id, campaign_id, channel, submitted_at, answers, "
-               "quality, quality_reasons")
+               "ratings, quality, quality_reasons")
     snippets = [[f'"{code}": {value}' for value in range(6)] for code in ITEMS]
     with connection.cursor() as cursor:
         with cursor.copy(f"COPY survey_responses ({columns}) FROM STDIN") as copy:
@@ -566,6 +581,7 @@ def copy_responses(connection, survey: SyntheticSurvey, version_id: int, *,
                 moments = submitted_at(raw, survey.start).tz_localize(None) \
                     .strftime("%Y-%m-%d %H:%M:%S")
                 lines = []
+                ratings = rating_strings(raw, codes)
                 answers = raw.answers.T.tolist()
                 for index, row in enumerate(answers):
                     campaign = int(raw.campaign_id[index])
@@ -575,12 +591,44 @@ def copy_responses(connection, survey: SyntheticSurvey, version_id: int, *,
                         f"{raw.response_id[index]}\t{version_id}\t{raw.unit_id[index]}\t"
                         f"{campaign if campaign else chr(92) + 'N'}\t"
                         f"{CHANNELS[raw.channel[index]]}\t{moments[index]}\t{{{body}}}\t"
-                        f"{QUALITIES[raw.quality[index]]}\t"
+                        f"{ratings[index]}\t{QUALITIES[raw.quality[index]]}\t"
                         f"{json.dumps(['too_fast']) if flagged else chr(92) + 'N'}\n")
                 copy.write("".join(lines))
                 written += len(raw)
         cursor.execute("SELECT setval(pg_get_serial_sequence('survey_responses', 'id'), "
                        "GREATEST((SELECT max(id) FROM survey_responses), 1))")
+    return written
+
+
+def insert_responses_sqlite(path: str, survey: SyntheticSurvey, version_id: int, *,
+                            codes: tuple[str, ...], chunk: int = 100_000) -> int:
+    """Every response into the SQLite file ``path`` with the sqlite3 module's executemany (the
+    fastest bulk path SQLite has). Returns the number of rows."""
+    import sqlite3
+
+    written = 0
+    connection = sqlite3.connect(path)
+    try:
+        for raw in survey.chunks(chunk):
+            moments = submitted_at(raw, survey.start).tz_localize(None) \
+                .strftime("%Y-%m-%d %H:%M:%S.%f")
+            ratings = rating_strings(raw, codes)
+            answers = raw.answers.T.tolist()
+            rows = [
+                (int(raw.response_id[index]), version_id, int(raw.unit_id[index]),
+                 int(raw.campaign_id[index]) or None, CHANNELS[raw.channel[index]],
+                 moments[index], json.dumps(_answers_dict(np.asarray(answers[index]))),
+                 ratings[index], QUALITIES[raw.quality[index]],
+                 '["too_fast"]' if raw.quality[index] == 1 else None)
+                for index in range(len(raw))]
+            connection.executemany(
+                "INSERT INTO survey_responses (id, version_id, unit_id, campaign_id, channel, "
+                "submitted_at, answers, ratings, quality, quality_reasons) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            written += len(raw)
+        connection.commit()
+    finally:
+        connection.close()
     return written
 
 

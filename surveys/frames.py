@@ -4,8 +4,8 @@ touches the database; nothing else in the product turns survey rows into DataFra
 Shapes:
 - ``rollup_frame``: the rollup counts (what dashboards read), one row per
   campaign × unit × item × day × channel × quality × value with its count;
-- ``answers_frame``: raw answers in long form, one row per response × rated item, for the full
-  recompute;
+- ``answers_frame``: raw answers in long form, one row per response × rated item (the full
+  recompute reads the compact rating strings instead: ``surveys.recount_frames``);
 - ``month_rollup_counts``: the month rollup summed in SQL (dashboards), and ``item_catalogue``;
 - ``respondent_answers`` / ``respondent_demographics``: raw answers per respondent limited in
   SQL to a report's scope (unit subtree, period, campaign, channel, flagged, version), for what
@@ -76,14 +76,17 @@ def rollup_frame(*, unit_ids: list[int] | None = None, since: date | None = None
     return _typed(frame, ROLLUP_COLUMNS)
 
 
-def iter_answer_frames(chunk_rows: int = 50_000, *, unit_ids: list[int] | None = None
-                       ) -> Iterator[pd.DataFrame]:
+def iter_answer_frames(chunk_rows: int = 50_000, *, unit_ids: list[int] | None = None,
+                       uncoded_only: bool = False) -> Iterator[pd.DataFrame]:
     """Raw rated answers in long form, in chunks of about ``chunk_rows`` responses, so a
-    recompute over millions of responses never holds them all in memory."""
+    recompute over millions of responses never holds them all in memory. ``uncoded_only``:
+    only responses without a rating string (``surveys.recount_frames`` reads the others)."""
     stmt = select(Response.id, Response.campaign_id, Response.unit_id, Response.submitted_at,
                   Response.channel, Response.quality, Response.answers).order_by(Response.id)
     if unit_ids is not None:
         stmt = stmt.where(Response.unit_id.in_(unit_ids))
+    if uncoded_only:
+        stmt = stmt.where(Response.ratings.is_(None))
     result = db.session.execute(stmt.execution_options(yield_per=chunk_rows))
     for partition in result.partitions():
         records = [

@@ -33,6 +33,7 @@ from surveys.models import (
     ResponseText,
     VersionStatus,
 )
+from surveys.rating_codes import RATED_TYPES, encode_ratings, rated_codes
 from surveys.rollups import (  # the recount and its check are re-exported for callers here
     increment_rollups,
     recount_rollups,
@@ -44,9 +45,6 @@ from surveys.rollups import (  # the recount and its check are re-exported for c
 __all__ = ["SubmittedResponse", "recount_rollups", "rollup_differences", "rollup_matches_raw",
            "submit_response"]
 
-# Items answered with one whole number: counted in the rollup.
-RATED_TYPES = frozenset({AnswerType.SCALE5, AnswerType.SCALE4, AnswerType.SCALE3,
-                         AnswerType.SINGLE, AnswerType.YESNO})
 SCALE_SIZES = {AnswerType.SCALE5: 5, AnswerType.SCALE4: 4, AnswerType.SCALE3: 3}
 # Yes/no without its own choice list: 1 = Có, 2 = Không, as paper forms number them.
 YESNO_VALUES = (1, 2)
@@ -172,6 +170,7 @@ def submit_response(data: SubmittedResponse) -> Response:
         point_id=data.point.id if data.point else None,
         campaign_id=campaign.id if campaign else None, channel=data.channel,
         submitted_at=at, answers=answers,
+        ratings=encode_ratings(rated_codes(items.values()), answers),
         quality=QUALITY_FLAGGED if flagged else QUALITY_OK, quality_reasons=reasons or None,
         entered_by_id=data.entered_by.id if data.entered_by else None,
         dossier_id=data.dossier_id, import_id=data.import_id,

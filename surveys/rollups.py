@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select
 
-from core.clock import local
 from core.extensions import db
-from surveys.models import Response, RollupCount
+from surveys.models import RollupCount
+from surveys.recount_frames import raw_answer_counts
 
 RollupKey = tuple[int, int, str, date, str, str, int]
 KEY_COLUMNS = ("campaign_key", "unit_id", "item_code", "day", "channel", "quality", "value")
@@ -73,16 +73,17 @@ def increment_rollups(rows: list[dict[str, Any]]) -> None:
 
 
 def recount_from_raw() -> Counter[RollupKey]:
-    """The rollup as the raw responses say it should be, streamed in chunks."""
-    counts: Counter[RollupKey] = Counter()
-    stmt = select(Response.campaign_id, Response.unit_id, Response.submitted_at,
-                  Response.channel, Response.quality, Response.answers).order_by(Response.id)
-    for row in db.session.execute(stmt.execution_options(yield_per=_CHUNK)):
-        day = local(row.submitted_at).date()
-        for values in rollup_rows(row.campaign_id, row.unit_id, day, row.channel, row.quality,
-                                  row.answers or {}):
-            counts[tuple(values[name] for name in KEY_COLUMNS)] += 1  # type: ignore[index]
-    return counts
+    """The rollup as the raw responses say it should be (read in chunks, counted with numpy:
+    ``surveys.recount_frames``)."""
+    counts = raw_answer_counts(["campaign_id", "unit_id", "day", "channel", "quality"])
+    campaigns = counts["campaign_id"].fillna(NO_CAMPAIGN).astype("int64").tolist()
+    days = [moment.date() for moment in counts["day"].dt.to_pydatetime()]
+    return Counter({
+        (campaign, unit, code, day, channel, quality, value): count
+        for campaign, unit, code, day, channel, quality, value, count in zip(
+            campaigns, counts["unit_id"].tolist(), counts["item_code"].tolist(), days,
+            counts["channel"].tolist(), counts["quality"].tolist(), counts["value"].tolist(),
+            counts["count"].tolist(), strict=True)})
 
 
 def stored_rollups() -> Counter[RollupKey]:

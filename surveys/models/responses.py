@@ -44,6 +44,9 @@ class Response(db.Model):
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     # {item code: value} for rating, choice and yes/no items; no contact data, ever.
     answers: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    # The whole-number answers again, one character per rated item (surveys.rating_codes):
+    # what a full recompute reads. NULL when they do not fit; the JSON answers are then read.
+    ratings: Mapped[str | None] = mapped_column(Text)
     # "ok" or "flagged"; analysts choose whether flagged responses count.
     quality: Mapped[str] = mapped_column(String(16), default="ok")
     quality_reasons: Mapped[list[str] | None] = mapped_column(JSONType)

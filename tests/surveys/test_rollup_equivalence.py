@@ -34,6 +34,7 @@ from core.extensions import db
 from surveys.frames import answers_frame, item_catalogue, month_rollup_counts, rollup_frame
 from surveys.models import Response, RollupMonthCount
 from surveys.month_rollups import refresh_month_rollups
+from surveys.rating_codes import version_rated_codes
 from surveys.rollups import recount_rollups
 
 RESPONSES = 3_000
@@ -49,7 +50,9 @@ def generated(app):
     db.session.commit()
     survey = SyntheticSurvey(RESPONSES, tree, seed=11, waves=waves)
     raw = survey.chunk(0, RESPONSES)
-    db.session.execute(insert(Response.__table__), survey.response_rows(raw, version_id))
+    codes = version_rated_codes([version_id])[version_id]
+    db.session.execute(insert(Response.__table__),
+                       survey.response_rows(raw, version_id, codes))
     recount_rollups()
     refresh_month_rollups(full=True)
     db.session.commit()
