@@ -25,7 +25,7 @@ from core.extensions import db
 from core.models import Unit
 from core.settings import get_setting
 from reports.filters import ReportFilters
-from surveys.frames import item_catalogue, month_rollup_counts
+from surveys.frames import item_catalogue, month_response_counts, month_rollup_counts
 from surveys.month_rollups import ensure_fresh_month_rollups, month_rollup_state
 
 TREND_PERIODS = 6
@@ -202,23 +202,14 @@ def _child_groups(root: Unit, units: list[Unit]) -> dict[int, int]:
 def _sample(filters: ReportFilters, unit_ids: list[int], groups: dict[int, int],
             shown: set[int], first: date, last: date) -> pd.DataFrame:
     """Responses by child unit, channel and quality, flagged ones always shown (even when
-    excluded from the figures) so a burst or a bad import is visible. A rollup counts answers,
-    not responses: the number of responses is that of the most-answered item (every item of
-    the desk form is required, so it is exact there)."""
-    counts = month_rollup_counts(
-        group_by=["unit_id", "channel", "quality"], unit_ids=unit_ids,
-        campaign=filters.campaign, since=_month(first), until=_month(last),
-        channels=[filters.channel] if filters.channel else None, include_flagged=True,
-        values=False, unit_groups=groups)
-    counts = counts[counts["unit_id"].isin(shown)]
-    columns = ["unit_id", "channel", "quality", "responses"]
-    if counts.empty:
-        return pd.DataFrame({"unit_id": pd.Series(dtype="int64"),
-                             "channel": pd.Series(dtype="string"),
-                             "quality": pd.Series(dtype="string"),
-                             "responses": pd.Series(dtype="int64")})
-    responses = counts.groupby(["unit_id", "channel", "quality"], sort=True)["count"].max()
-    return responses.rename("responses").reset_index()[columns]
+    excluded from the figures) so a burst or a bad import is visible. Read from the month
+    response counts (``surveys.frames.month_response_counts``)."""
+    counts = month_response_counts(
+        unit_ids=unit_ids, campaign=filters.campaign, since=_month(first), until=_month(last),
+        channels=[filters.channel] if filters.channel else None, unit_groups=groups)
+    counts = counts[counts["unit_id"].isin(shown)].reset_index(drop=True)
+    return counts[["unit_id", "channel", "quality", "responses"]].astype(
+        {"unit_id": "int64", "channel": "string", "quality": "string", "responses": "int64"})
 
 
 def campaign_period(campaign_id: int) -> str | None:

@@ -6,7 +6,8 @@ Shapes:
   campaign × unit × item × day × channel × quality × value with its count;
 - ``answers_frame``: raw answers in long form, one row per response × rated item (the full
   recompute reads the compact rating strings instead: ``surveys.recount_frames``);
-- ``month_rollup_counts``: the month rollup summed in SQL (dashboards), and ``item_catalogue``;
+- ``month_rollup_counts``: the month rollup summed in SQL (dashboards), ``month_response_counts``
+  (sample sizes), and ``item_catalogue``;
 - ``respondent_answers`` / ``respondent_demographics``: raw answers per respondent limited in
   SQL to a report's scope (unit subtree, period, campaign, channel, flagged, version), for what
   the rollup cannot give: reliability and demographic breakdowns.
@@ -32,6 +33,7 @@ from surveys.models import (
     ResponseDemographics,
     RollupCount,
     RollupMonthCount,
+    RollupMonthResponses,
     RollupMonthSummary,
     Section,
 )
@@ -213,6 +215,37 @@ def _summary_counts(*, group_by: Sequence[str], unit_ids: Sequence[int] | None,
     # Rows whose answers were all flagged sum to 0 when flagged answers are left out.
     return _grouped(_typed_counts(frame[frame["count"] > 0].reset_index(drop=True)),
                     unit_groups)
+
+
+def month_response_counts(*, unit_ids: Sequence[int] | None = None,
+                          campaign: int | str | None = None, since: date | None = None,
+                          until: date | None = None, channels: Sequence[str] | None = None,
+                          unit_groups: Mapping[int, int] | None = None) -> pd.DataFrame:
+    """Responses per unit × channel × quality over the months ``since``…``until`` (filters as
+    ``month_rollup_counts``; flagged responses always included, in their own rows):
+    ``[unit_id, channel, quality, responses]``, units mapped through ``unit_groups``."""
+    table = RollupMonthResponses.__table__.c
+    if unit_groups:
+        unit_ids = list(unit_groups) if unit_ids is None else \
+            [unit for unit in unit_ids if unit in unit_groups]
+    keys = (table.unit_id, table.channel, table.quality)
+    stmt = select(*keys, func.sum(table.responses)).group_by(*keys)
+    if unit_ids is not None:
+        stmt = stmt.where(table.unit_id.in_(list(unit_ids)))
+    if campaign == "none":
+        stmt = stmt.where(table.campaign_key == NO_CAMPAIGN)
+    elif campaign is not None:
+        stmt = stmt.where(table.campaign_key == int(campaign))
+    if since is not None:
+        stmt = stmt.where(table.month >= since)
+    if until is not None:
+        stmt = stmt.where(table.month <= until)
+    if channels:
+        stmt = stmt.where(table.channel.in_(list(channels)))
+    frame = pd.DataFrame([tuple(row) for row in db.session.execute(stmt)],
+                         columns=["unit_id", "channel", "quality", "count"])
+    frame = _grouped(_typed_counts(frame), unit_groups)
+    return frame.rename(columns={"count": "responses"})
 
 
 _SCALE_MAX = {AnswerType.SCALE5.value: 5, AnswerType.SCALE4.value: 4,

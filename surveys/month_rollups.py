@@ -31,6 +31,7 @@ from surveys.models import (
     Response,
     RollupCount,
     RollupMonthCount,
+    RollupMonthResponses,
     RollupMonthState,
     RollupMonthSummary,
 )
@@ -106,7 +107,8 @@ def _rebuild_month(month: date) -> None:
 
 
 def rebuild_month_summary(month: date | None = None) -> None:
-    """The summary rows of ``month`` (every month when None) from the month table."""
+    """The summary and response-count rows of ``month`` (every month when None) from the month
+    table."""
     summary = RollupMonthSummary.__table__
     months = RollupMonthCount.__table__.c
     remove = delete(RollupMonthSummary)
@@ -123,6 +125,29 @@ def rebuild_month_summary(month: date | None = None) -> None:
     db.session.execute(insert(summary).from_select(
         [summary.c[name] for name in ("month", "campaign_key", "unit_id", "item_code", "value",
                                       "count_ok", "count_all")], source))
+    _rebuild_month_responses(month)
+
+
+def _rebuild_month_responses(month: date | None) -> None:
+    """Responses per month × campaign × unit × channel × quality: those of the unit's
+    most-answered item (every desk-form item is required, so this is exact there)."""
+    months = RollupMonthCount.__table__.c
+    keys = (months.month, months.campaign_key, months.unit_id, months.channel, months.quality)
+    per_item = select(*keys, func.sum(months["count"]).label("answers")) \
+        .group_by(*keys, months.item_code)
+    remove = delete(RollupMonthResponses)
+    if month is not None:
+        per_item = per_item.where(months.month == month)
+        remove = remove.where(RollupMonthResponses.month == month)
+    per_item = per_item.subquery()
+    grouped = [per_item.c[name] for name in ("month", "campaign_key", "unit_id", "channel",
+                                             "quality")]
+    target = RollupMonthResponses.__table__
+    db.session.execute(remove)
+    db.session.execute(insert(target).from_select(
+        [target.c[name] for name in ("month", "campaign_key", "unit_id", "channel", "quality",
+                                     "responses")],
+        select(*grouped, func.max(per_item.c.answers)).group_by(*grouped)))
 
 
 def _months_between(first: date, last: date) -> list[date]:
@@ -143,6 +168,7 @@ def refresh_month_rollups(*, full: bool = False) -> MonthRefresh:
             select(func.min(RollupCount.day), func.max(RollupCount.day))).one()
         db.session.execute(delete(RollupMonthCount))
         db.session.execute(delete(RollupMonthSummary))
+        db.session.execute(delete(RollupMonthResponses))
         months = _months_between(first, last) if first is not None else []
         newer = Response.id > 0
     else:

@@ -18,6 +18,7 @@ from surveys.models.responses import (
     ResponseText,
     RollupCount,
     RollupMonthCount,
+    RollupMonthResponses,
     RollupMonthState,
     RollupMonthSummary,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "ResponseText",
     "RollupCount",
     "RollupMonthCount",
+    "RollupMonthResponses",
     "RollupMonthState",
     "RollupMonthSummary",
     "Section",

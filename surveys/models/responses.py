@@ -105,6 +105,9 @@ class RollupMonthCount(db.Model):
     a few responses are new)."""
 
     __tablename__ = "survey_rollup_month_counts"
+    # Views filtered by channel read this table (the summary has no channel): a quarter's rows
+    # of one channel are then an index range, not a scan of every month.
+    __table_args__ = (Index("ix_survey_rollup_month_counts_month_channel", "month", "channel"),)
 
     campaign_key: Mapped[int] = mapped_column(Integer, primary_key=True)
     unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -130,6 +133,22 @@ class RollupMonthSummary(db.Model):
     value: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     count_ok: Mapped[int] = mapped_column(Integer, default=0)     # answers that passed checks
     count_all: Mapped[int] = mapped_column(Integer, default=0)    # with the flagged ones
+
+
+class RollupMonthResponses(db.Model):
+    """Responses per month × campaign × unit × channel × quality: the sample sizes a dashboard
+    shows beside its figures, without summing millions of answer counts on every view. Derived
+    from ``RollupMonthCount`` with it: a unit's responses are those of its most-answered item
+    (exact for forms whose items are all required, like the desk form)."""
+
+    __tablename__ = "survey_rollup_month_responses"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    campaign_key: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    quality: Mapped[str] = mapped_column(String(16), primary_key=True)
+    responses: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class RollupMonthState(db.Model):

@@ -141,3 +141,35 @@ def test_the_summary_gives_the_same_sums_as_the_month_table(desk, include_flagge
     march = summary[(summary["item_code"] == "q9_24") & (summary["value"] == 5)]
     assert march["count"].tolist() == [2]
     assert bool((summary["value"] == 1).any()) == include_flagged
+
+
+def test_month_response_counts_match_the_raw_responses(desk, make_unit):
+    from surveys.frames import month_response_counts
+    from surveys.models import Response
+
+    at = datetime(2026, 3, 10, 3, 0, tzinfo=UTC)
+    _submit(desk, {"q9_24": 5, "q9_25": 4}, at)
+    _submit(desk, {"q9_24": 3, "q9_25": 4, "overall": 4}, at)   # one optional item more
+    _submit(desk, {"q9_24": 2, "q9_25": 2}, at, channel="paper")
+    _submit(desk, {"q9_24": 1, "q9_25": 1}, at, reasons=["too_fast"])
+    _submit(desk, {"q9_24": 4, "q9_25": 4}, datetime(2026, 4, 2, 3, 0, tzinfo=UTC))
+    db.session.commit()
+    refresh_month_rollups()
+    db.session.commit()
+    # Second method: the raw responses counted per unit, channel and quality.
+    raw = db.session.execute(
+        select(Response.unit_id, Response.channel, Response.quality, func.count())
+        .where(Response.submitted_at < datetime(2026, 3, 31, 17, 0, tzinfo=UTC))
+        .group_by(Response.unit_id, Response.channel, Response.quality)).all()
+    march = month_response_counts(since=date(2026, 3, 1), until=date(2026, 3, 1))
+    assert sorted(map(tuple, march.itertuples(index=False))) == sorted(map(tuple, raw))
+    # By hand: March online has 2 checked responses and 1 flagged one, paper 1.
+    assert march.set_index(["channel", "quality"])["responses"].to_dict() == {
+        ("online", "ok"): 2, ("online", "flagged"): 1, ("paper", "ok"): 1}
+    both = month_response_counts(channels=["online"], unit_groups={desk.desk.id: desk.agency.id})
+    assert both["unit_id"].tolist() == [desk.agency.id, desk.agency.id]
+    assert both.set_index("quality")["responses"].to_dict() == {"ok": 3, "flagged": 1}
+    # A full rebuild gives the same rows.
+    refresh_month_rollups(full=True)
+    db.session.commit()
+    assert month_response_counts(since=date(2026, 3, 1), until=date(2026, 3, 1)).equals(march)
