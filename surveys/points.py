@@ -12,7 +12,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 
 from core.access import Actor, Permission, unit_scope_clause
 from core.audit import record_audit, snapshot
@@ -53,10 +53,24 @@ def normalise_code(code: str) -> str:
 
 
 def point_by_code(code: str) -> CollectionPoint | None:
+    """The point of a public code (any case), its unit loaded with it: every page that looks
+    a point up shows or checks its unit."""
+    found = point_and_version(code)
+    return found[0] if found else None
+
+
+def point_and_version(code: str) -> tuple[CollectionPoint, InstrumentVersion] | None:
+    """The point, its unit and the questionnaire version it was made with, in one query (the
+    citizen survey page's hot path: one round trip instead of three)."""
     code = normalise_code(code or "")
     if not code or len(code) > 16:
         return None
-    return db.session.scalar(db.select(CollectionPoint).where(CollectionPoint.public_code == code))
+    row = db.session.execute(
+        db.select(CollectionPoint, InstrumentVersion)
+        .join(InstrumentVersion, InstrumentVersion.id == CollectionPoint.version_id)
+        .options(joinedload(CollectionPoint.unit))
+        .where(CollectionPoint.public_code == code)).first()
+    return (row[0], row[1]) if row else None
 
 
 def public_url(point: CollectionPoint) -> str:

@@ -21,7 +21,7 @@ from core.models import Unit, UnitKind
 from surveys.blank_pages import STARTED_PLACEHOLDER, blank_pages
 from surveys.device_marks import device_reasons, remember_rating
 from surveys.models import Channel, CollectionPoint, InstrumentVersion, Section
-from surveys.points import point_by_code
+from surveys.points import point_and_version, point_by_code
 from surveys.responses import (
     SubmittedResponse,
     check_open,
@@ -196,13 +196,12 @@ def _thank_you_page(code: str, kiosk: bool):
 
 def _open_point(code: str) -> tuple[CollectionPoint, InstrumentVersion]:
     """The point and its questionnaire, or 404 (unknown code) / 410 (replaced or closed)."""
-    point = point_by_code(code)
-    if point is None:
+    found = point_and_version(code)
+    if found is None:
         abort(404)
+    point, version = found
     if point.retired_at is not None or point.replaced_by_id is not None:
         raise Gone("replaced", point.unit)
-    version = db.session.get(InstrumentVersion, point.version_id)
-    assert version is not None  # a foreign key
     version = collecting_version(version)
     try:
         check_open(version, point.unit, point)
