@@ -171,13 +171,15 @@ def _store(form: SurveyForm, point: CollectionPoint, version: InstrumentVersion,
             raise Gone("closed", point.unit, error.status, error.message) from error
         form.form_errors.append(error.message)
         return None
-    # Before the commit, which would expire the loaded questionnaire and make this reload it.
+    # Read before the commit, which expires what was loaded: reading it after would reload the
+    # point (on SQLite inside a new write transaction) only to build the redirect.
     low = {"pakn": 1} if has_low_rating(version, answers) else {}
+    point_id, public_code = point.id, point.public_code
     db.session.commit()
     endpoint = ".kiosk_thank_you" if kiosk else ".thank_you"
-    answer = redirect(url_for(endpoint, code=point.public_code, **low), 303)
+    answer = redirect(url_for(endpoint, code=public_code, **low), 303)
     if not kiosk:
-        remember_rating(request, answer, point.id)
+        remember_rating(request, answer, point_id)
     return answer
 
 
