@@ -100,3 +100,20 @@ def test_home_page_is_vietnamese_by_default_and_english_on_request(compiled_cata
     assert '<html lang="en">' in page
     assert HOME_TITLE_EN in page
     assert HOME_TITLE_VI not in page
+
+
+def test_every_message_of_the_code_is_in_the_catalogue():
+    """A message added to the code but never extracted would show English to citizens even
+    though the catalogue itself looks complete."""
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+    in_code = {message if isinstance(message, str) else message[0]
+               for _file, _line, message, _comments, _context in extract_from_dir(
+                   str(ROOT), method_map, options_map, keywords=keywords)}
+    known = {_ids(message)[0] for message in _messages()}
+    missing = sorted(in_code - known)
+    assert not missing, f"not in the catalogue (run `make extract-messages`): {missing}"

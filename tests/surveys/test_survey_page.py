@@ -246,6 +246,8 @@ def test_kiosk_resets_and_counts_as_kiosk(client, desk):
     thanks = client.get(sent.headers["Location"])
     thanks_html = thanks.get_data(as_text=True)
     assert f'<meta http-equiv="refresh" content="8;url={RESET}">' in thanks_html
+    # The next citizen can start at once instead of waiting for the refresh.
+    assert f'<a class="button" href="{RESET}">Start a new rating</a>' in thanks_html
     assert "Not satisfied?" in thanks_html and "028 3829 1234" in thanks_html
     assert "Set-Cookie" not in thanks.headers and "Set-Cookie" not in sent.headers
     assert db.session.scalars(db.select(Response.channel)).one() == "kiosk"
