@@ -141,16 +141,30 @@ def queue_message(channel: str, recipient: str, *, subject: str, body: str, purp
                   object_type: str | None = None, object_id: Any = None) -> OutboxMessage:
     """Add a message to the outbox in the caller's transaction (never commits; it is
     flushed with the caller's other changes)."""
+    return add_message(build_message(channel, recipient, subject=subject, body=body,
+                                     purpose=purpose, object_type=object_type),
+                       object_id=object_id)
+
+
+def build_message(channel: str, recipient: str, *, subject: str, body: str, purpose: str,
+                  object_type: str | None = None) -> OutboxMessage:
+    """A message ready to queue, its recipient encrypted, not yet in the session: what can be
+    done before a transaction that must stay short (an intake on SQLite: feedback.intake)."""
     if channel not in ADAPTERS:
         raise ValueError(f"unknown outbox channel {channel!r}")
     recipient = (recipient or "").strip()
     if not recipient:
         raise ValueError("a message needs a recipient")
-    message = OutboxMessage(
+    return OutboxMessage(
         channel=channel, recipient_enc=encrypt_text(recipient), subject=subject[:300],
         body=body, purpose=purpose[:64], object_type=object_type,
-        object_id=None if object_id is None else str(object_id)[:40],
-        status=OutboxStatus.PENDING.value, attempts=0, next_attempt_at=now())
+        status=OutboxStatus.PENDING.value, attempts=0)
+
+
+def add_message(message: OutboxMessage, *, object_id: Any = None) -> OutboxMessage:
+    """Queue a built message in the caller's transaction, due now."""
+    message.object_id = None if object_id is None else str(object_id)[:40]
+    message.next_attempt_at = now()
     db.session.add(message)
     if rq_enabled():
         db.session.flush()  # RQ is handed the id after the commit

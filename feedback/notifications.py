@@ -1,6 +1,7 @@
 """Messages to PAKN senders, written to the outbox in the same transaction as the change.
 
-Registered at import in feedback.intake.INTAKE_HOOKS (received) and
+Registered at import in feedback.intake.INTAKE_PREPARERS (received: rendered and encrypted
+before the new case is stored, queued once it has its id) and
 feedback.workflow.TRANSITION_HOOKS (not accepted, transferred, assigned, waiting, answered).
 Messages are always in Vietnamese (``force_locale("vi")``), rendered from the text templates in
 templates/feedback/messages/ (first line: the subject). The sender's contact is decrypted here,
@@ -12,6 +13,7 @@ a letter is to be mailed (feedback.letters prints it).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, has_request_context, render_template, url_for
@@ -19,9 +21,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from core.crypto import decrypt_json
-from core.outbox import queue_message
+from core.outbox import add_message, build_message
 from core.templating import format_date
-from feedback.intake import INTAKE_HOOKS
+from feedback.intake import INTAKE_PREPARERS
 from feedback.models import FeedbackCase, FeedbackEvent, ReplyChannel
 from feedback.tracking import format_tracking_code
 from feedback.workflow import TRANSITION_HOOKS, add_event, current_answer
@@ -38,6 +40,8 @@ ACTION_MESSAGES = {
     "send_answer": "answered",
 }
 STATUS_PATH = "/tra-cuu/"
+# Queues a prepared message for a stored case and notes it on the timeline (prepare_notice).
+Notice = Callable[[FeedbackCase], FeedbackEvent | None]
 
 
 def status_url() -> str:
@@ -92,26 +96,39 @@ def _case_context(case: FeedbackCase) -> dict[str, Any]:
 def notify_sender(case: FeedbackCase, name: str, **extra: Any) -> FeedbackEvent | None:
     """Queue message ``name`` to the sender on their reply channel and note it on the
     timeline. Post: a note that a letter is to be mailed. No channel: nothing."""
+    notice = prepare_notice(case, name, **extra)
+    return notice(case) if notice is not None else None
+
+
+def prepare_notice(case: FeedbackCase, name: str, **extra: Any) -> Notice | None:
+    """The part of ``notify_sender`` that needs neither the database nor the case's id (the
+    address, the rendered message, its encryption). Returns what queues it and notes it on
+    the timeline, given the case once stored; None when there is nothing to send."""
     purpose = f"feedback.{name}"
     if case.reply_channel == ReplyChannel.POST.value:
         if case.contact_purged_at is not None:
             return None
         with force_locale("vi"):
             note = _("Letter to be mailed to the sender.")
-        return add_event(case, None, "notified", reason=note,
-                         data={"channel": ReplyChannel.POST.value, "purpose": purpose})
+        return lambda stored: add_event(stored, None, "notified", reason=note, data={
+            "channel": ReplyChannel.POST.value, "purpose": purpose})
     target = reply_address(case)
     if target is None:
         return None
     channel, address = target
     subject, body = render_message(name, **_case_context(case), **extra)
-    queue_message(channel, address, subject=subject, body=body, purpose=purpose,
-                  object_type="feedback_case", object_id=case.id)
-    return add_event(case, None, "notified", data={"channel": channel, "purpose": purpose})
+    message = build_message(channel, address, subject=subject, body=body, purpose=purpose,
+                            object_type="feedback_case")
+
+    def queue(stored: FeedbackCase) -> FeedbackEvent:
+        add_message(message, object_id=stored.id)
+        return add_event(stored, None, "notified", data={"channel": channel, "purpose": purpose})
+    return queue
 
 
-def on_received(case: FeedbackCase) -> None:
-    notify_sender(case, "received")
+def prepare_received(case: FeedbackCase) -> Notice | None:
+    """The "received" message, prepared before the new case is stored (feedback.intake)."""
+    return prepare_notice(case, "received")
 
 
 def _answer_text(case: FeedbackCase, event: FeedbackEvent) -> str:
@@ -137,7 +154,7 @@ def on_transition(case: FeedbackCase, event: FeedbackEvent) -> None:
     notify_sender(case, name, **extra)
 
 
-if on_received not in INTAKE_HOOKS:
-    INTAKE_HOOKS.append(on_received)
+if prepare_received not in INTAKE_PREPARERS:
+    INTAKE_PREPARERS.append(prepare_received)
 if on_transition not in TRANSITION_HOOKS:
     TRANSITION_HOOKS.append(on_transition)
