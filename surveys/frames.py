@@ -132,14 +132,37 @@ def month_rollup_counts(*, group_by: Sequence[str], unit_ids: Sequence[int] | No
                                since=since, until=until, include_flagged=include_flagged,
                                values=values, unit_groups=unit_groups)
     table = RollupMonthCount.__table__.c
-    if unit_groups:
-        unit_ids = list(unit_groups) if unit_ids is None else \
-            [unit for unit in unit_ids if unit in unit_groups]
+    unit_ids = _grouped_units(unit_ids, unit_groups)
     column_of = {"campaign_id": table.campaign_key, "unit_id": table.unit_id,
                  "month": table.month, "channel": table.channel, "quality": table.quality}
     groups = [column_of[name].label(name) for name in group_by]
     keys = [*groups, table.item_code, *([table.value] if values else [])]
     stmt = select(*keys, func.sum(table["count"]).label("count")).group_by(*keys)
+    stmt = _month_filters(stmt, table, unit_ids, campaign, since, until, channels)
+    if not include_flagged:
+        stmt = stmt.where(table.quality == QUALITY_OK)
+    # Plain tuples: pandas probes SQLAlchemy Row objects attribute by attribute (slow).
+    frame = pd.DataFrame([tuple(row) for row in db.session.execute(stmt)],
+                         columns=[*group_by, "item_code", *(["value"] if values else []),
+                                  "count"])
+    if "campaign_id" in frame:
+        frame["campaign_id"] = frame["campaign_id"].mask(frame["campaign_id"] == NO_CAMPAIGN)
+    return _grouped(_typed_counts(frame), unit_groups)
+
+
+def _grouped_units(unit_ids: Sequence[int] | None,
+                   unit_groups: Mapping[int, int] | None) -> Sequence[int] | None:
+    """The units to read when counting under ``unit_groups``: those of it (and of ``unit_ids``)."""
+    if not unit_groups:
+        return unit_ids
+    return list(unit_groups) if unit_ids is None else \
+        [unit for unit in unit_ids if unit in unit_groups]
+
+
+def _month_filters(stmt: Select, table, unit_ids: Sequence[int] | None,
+                   campaign: int | str | None, since: date | None, until: date | None,
+                   channels: Sequence[str] | None) -> Select:
+    """The filters every month-table read shares (see ``month_rollup_counts``)."""
     if unit_ids is not None:
         stmt = stmt.where(table.unit_id.in_(list(unit_ids)))
     if campaign == "none":
@@ -152,15 +175,7 @@ def month_rollup_counts(*, group_by: Sequence[str], unit_ids: Sequence[int] | No
         stmt = stmt.where(table.month <= until)
     if channels:
         stmt = stmt.where(table.channel.in_(list(channels)))
-    if not include_flagged:
-        stmt = stmt.where(table.quality == QUALITY_OK)
-    # Plain tuples: pandas probes SQLAlchemy Row objects attribute by attribute (slow).
-    frame = pd.DataFrame([tuple(row) for row in db.session.execute(stmt)],
-                         columns=[*group_by, "item_code", *(["value"] if values else []),
-                                  "count"])
-    if "campaign_id" in frame:
-        frame["campaign_id"] = frame["campaign_id"].mask(frame["campaign_id"] == NO_CAMPAIGN)
-    return _grouped(_typed_counts(frame), unit_groups)
+    return stmt
 
 
 def _grouped(frame: pd.DataFrame, unit_groups: Mapping[int, int] | None) -> pd.DataFrame:
@@ -191,24 +206,13 @@ def _summary_counts(*, group_by: Sequence[str], unit_ids: Sequence[int] | None,
     """``month_rollup_counts`` without a channel filter, from the summary table (eight times
     fewer rows; the same sums, a test checks)."""
     table = RollupMonthSummary.__table__.c
-    if unit_groups:
-        unit_ids = list(unit_groups) if unit_ids is None else \
-            [unit for unit in unit_ids if unit in unit_groups]
+    unit_ids = _grouped_units(unit_ids, unit_groups)
     column_of = {"unit_id": table.unit_id, "month": table.month}
     groups = [column_of[name].label(name) for name in group_by]
     keys = [*groups, table.item_code, *([table.value] if values else [])]
     counted = table.count_all if include_flagged else table.count_ok
     stmt = select(*keys, func.sum(counted).label("count")).group_by(*keys)
-    if unit_ids is not None:
-        stmt = stmt.where(table.unit_id.in_(list(unit_ids)))
-    if campaign == "none":
-        stmt = stmt.where(table.campaign_key == NO_CAMPAIGN)
-    elif campaign is not None:
-        stmt = stmt.where(table.campaign_key == int(campaign))
-    if since is not None:
-        stmt = stmt.where(table.month >= since)
-    if until is not None:
-        stmt = stmt.where(table.month <= until)
+    stmt = _month_filters(stmt, table, unit_ids, campaign, since, until, None)
     frame = pd.DataFrame([tuple(row) for row in db.session.execute(stmt)],
                          columns=[*group_by, "item_code", *(["value"] if values else []),
                                   "count"])
@@ -225,23 +229,10 @@ def month_response_counts(*, unit_ids: Sequence[int] | None = None,
     ``month_rollup_counts``; flagged responses always included, in their own rows):
     ``[unit_id, channel, quality, responses]``, units mapped through ``unit_groups``."""
     table = RollupMonthResponses.__table__.c
-    if unit_groups:
-        unit_ids = list(unit_groups) if unit_ids is None else \
-            [unit for unit in unit_ids if unit in unit_groups]
+    unit_ids = _grouped_units(unit_ids, unit_groups)
     keys = (table.unit_id, table.channel, table.quality)
     stmt = select(*keys, func.sum(table.responses)).group_by(*keys)
-    if unit_ids is not None:
-        stmt = stmt.where(table.unit_id.in_(list(unit_ids)))
-    if campaign == "none":
-        stmt = stmt.where(table.campaign_key == NO_CAMPAIGN)
-    elif campaign is not None:
-        stmt = stmt.where(table.campaign_key == int(campaign))
-    if since is not None:
-        stmt = stmt.where(table.month >= since)
-    if until is not None:
-        stmt = stmt.where(table.month <= until)
-    if channels:
-        stmt = stmt.where(table.channel.in_(list(channels)))
+    stmt = _month_filters(stmt, table, unit_ids, campaign, since, until, channels)
     frame = pd.DataFrame([tuple(row) for row in db.session.execute(stmt)],
                          columns=["unit_id", "channel", "quality", "count"])
     frame = _grouped(_typed_counts(frame), unit_groups)
