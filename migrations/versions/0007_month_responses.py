@@ -1,5 +1,4 @@
-"""surveys: responses per month, unit, channel and quality (dashboard sample sizes); month table
-indexed by month and channel
+"""surveys: month response counts (dashboard sample sizes), month table indexed by channel
 
 Revision ID: 0007_month_responses
 Revises: 0006_response_ratings
