@@ -253,9 +253,13 @@ def _pakn_panel(actor: Actor, report: SipasReport) -> PaknPanel:
                      perm=Permission.REPORTS_VIEW, within=report.root)
     handling = kpis.handling
     answered = handling[handling["outcome"] == "answered"]
-    timed = int(handling["timed"].sum())
-    on_time = int(handling["on_time"].sum())
-    late = int(handling["late"].sum())
+    # Both tables end with a "total" row: the headline figures are that row, never a sum of
+    # every row (which would count each case twice).
+    handled = handling[handling["outcome"] == "total"]
+    timed = int(handled["timed"].sum())
+    on_time = int(handled["on_time"].sum())
+    late = int(handled["late"].sum())
+    open_total = kpis.backlog[kpis.backlog["age_bucket"] == "total"]
     median = kpis.medians["all"]
     by_outcome = []
     for record in handling.to_dict("records"):
@@ -272,11 +276,11 @@ def _pakn_panel(actor: Actor, report: SipasReport) -> PaknPanel:
         received=int(kpis.received.loc[kpis.received["dimension"] == "kind", "cases"].sum()),
         answered=int(answered["cases"].sum()), timed=timed, on_time=on_time, late=late,
         on_time_share=None if timed == 0 else 100 * on_time / timed,
-        open_cases=int(kpis.backlog["open_cases"].sum()),
-        overdue=int(kpis.backlog["overdue"].sum()),
+        open_cases=int(open_total["open_cases"].sum()),
+        overdue=int(open_total["overdue"].sum()),
         median_days=_value(median["median_days"].iloc[0]) if len(median) else None,
-        backlog=[(r.age_bucket, int(r.open_cases), int(r.overdue))
-                 for r in kpis.backlog.itertuples()],
+        backlog=[(_("Total") if r.age_bucket == "total" else r.age_bucket, int(r.open_cases),
+                  int(r.overdue)) for r in kpis.backlog.itertuples()],
         by_outcome=by_outcome, late_cases=cases, late_total=total,
         target=float(get_setting("pakn.on_time_target_pct", on=filters.last_day,
                                  unit=report.root)),

@@ -137,3 +137,36 @@ def test_users_without_report_rights_are_refused(client, login, make_user, rated
     nobody = make_user(None, None, username="khongquyen")
     login(client, nobody)
     assert client.get(URL).status_code == 403
+
+
+def test_pakn_headline_figures_are_the_total_rows_not_sums(monkeypatch, org):
+    """The KPI tables end with a "total" row; summing every row counted each case twice."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from analysis.pakn_kpis import PaknKpis
+    from reports import dashboard
+
+    # By hand: 6 answered cases with a deadline (2 on time), 3 transferred (1 on time), so 9
+    # with a deadline and 3 on time; 4 open cases, 1 of them overdue.
+    kpis = PaknKpis(
+        as_of=pd.Timestamp("2026-07-01", tz="UTC"), day_unit="working_days", min_count=1,
+        received=pd.DataFrame({"dimension": ["kind", "kind"], "key": ["phan_anh", "kien_nghi"],
+                               "cases": [7, 3]}),
+        handling=pd.DataFrame({"outcome": ["answered", "transferred", "total"],
+                               "cases": [6, 3, 9], "timed": [6, 3, 9], "on_time": [2, 1, 3],
+                               "late": [4, 2, 6], "on_time_share": [2 / 6, 1 / 3, 3 / 9]}),
+        backlog=pd.DataFrame({"age_bucket": ["0-5", ">20", "total"], "open_cases": [3, 1, 4],
+                              "overdue": [0, 1, 1]}),
+        medians={"all": pd.DataFrame({"median_days": [4.0]})})
+    monkeypatch.setattr(dashboard, "pakn_kpis", lambda *args, **kwargs: kpis)
+    report = SimpleNamespace(root=org.province, filters=SimpleNamespace(
+        first_day=date(2026, 1, 1), last_day=date(2026, 6, 30)))
+    panel = dashboard._pakn_panel(org.analyst, report)
+    assert (panel.received, panel.answered, panel.timed, panel.on_time, panel.late) == (
+        10, 6, 9, 3, 6)
+    assert (panel.open_cases, panel.overdue) == (4, 1)
+    assert panel.on_time_share == pytest.approx(100 * 3 / 9)
+    assert panel.backlog[-1] == ("Tổng", 4, 1)  # the label in the default language
