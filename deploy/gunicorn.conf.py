@@ -5,7 +5,9 @@ import os
 
 bind = os.environ.get("LANGNGHE_BIND", "127.0.0.1:8000")
 # Sync workers: requests are short and the database does the waiting. 2 × cores + 1 is the
-# usual start; measure with bench/ before changing it.
+# usual start; measure with bench/ before changing it. On a small server that also runs
+# PostgreSQL the requests are CPU-bound: on 2 cores, 2 workers took 300–360 submissions/s
+# against 210–290 with 4 (bench/bench_survey_load.py), so set LANGNGHE_WORKERS to the cores.
 workers = int(os.environ.get("LANGNGHE_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 worker_class = "sync"
 timeout = 30
