@@ -47,14 +47,11 @@ def org(app, make_unit, make_user, clock):
 
 
 @pytest.fixture
-def rated(org):
-    # 2026-H1: Sở A (its desk) six responses, every item 5, 5, 4, 3, 2, 1 → 3 of 6 satisfied
-    # = 50%; Sở B five responses all 5 → 100%; the province: 8 of 11 = 72.7272…% for every
-    # item, element and overall.
-    for value in (5, 5, 4, 3, 2, 1):
-        rate(org, org.desk_a, value, at(2026, 3, 10))
-    for _ in range(5):
-        rate(org, org.dept_b, 5, at(2026, 4, 2))
+def rated(rated):
+    # The shared ratings (tests/reports/conftest.py), 2026-H1: Sở A (its desk) 3 of 6
+    # satisfied = 50%; Sở B 5 of 5 = 100%; the province 8 of 11 = 72.7272…% for every item,
+    # element and overall. Added here:
+    org = rated
     # Five flagged 1s at Sở B: left out of every public figure.
     for _ in range(5):
         rate(org, org.dept_b, 1, at(2026, 4, 3), reasons=("too_fast",))
