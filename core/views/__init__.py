@@ -6,8 +6,9 @@ from flask import Flask
 
 
 def register_views(app: Flask) -> None:
-    from core.views import admin, auth, public
+    from core.views import admin, auth, health, public
 
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(health.bp)
     admin.register(app)

@@ -1,13 +1,11 @@
-"""Public pages of the core: the home page, unit contact pages, the language switch, health."""
+"""Public pages of the core: the home page, unit contact pages, the language switch."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request
-from sqlalchemy import text
 
-from core.extensions import db
 from core.i18n import LANG_COOKIE
 from core.org import public_directory, public_unit_by_code
 
@@ -32,12 +30,6 @@ def switch_language(code: str):
         response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
                             secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
     return response
-
-
-@bp.get("/healthz")
-def health():
-    db.session.execute(text("SELECT 1"))
-    return {"status": "ok"}
 
 
 def _safe_next(target: str) -> str:
