@@ -2,11 +2,17 @@
 retention), run by ``flask jobs work`` in the embedded default.
 
 Packages register periodic jobs with ``register_periodic_job(name, func, every)``. The worker
-loop delivers due outbox messages, then runs each periodic job whose interval has passed since
-it last ran in this process (every job at the first pass), each in its own app context, as
-a writer (``core.db.write_intent``), under the audit actor ``job:<name>``, committing on
-success and logging a failure without stopping the loop. Jobs must be idempotent (several
-workers may run them): they mark what they did (reminded_at, escalated_at, …).
+loop delivers due outbox messages, then runs each periodic job whose period has passed, each in
+its own app context, as a writer (``core.db.write_intent``), under the audit actor
+``job:<name>``, committing on success and logging a failure without stopping the loop.
+
+Several runners may share one database (two machines, or a restart that overlaps): a job's
+period is claimed in the ``job_runs`` table by one conditional UPDATE that only matches when the
+last claim is at least a period old, in its own short transaction. PostgreSQL re-checks the
+condition on the updated row when two runners race (the second matches nothing), SQLite's
+``BEGIN IMMEDIATE`` serialises them; either way each job starts once per period. Jobs stay
+idempotent all the same (a runner that dies mid-job leaves its period claimed): they mark what
+they did (reminded_at, escalated_at, …).
 
 Production may add RQ on Redis (JOBS_BACKEND = "rq", REDIS_URL): each outbox message is also
 queued after its commit for ``rq worker langnghe`` (``rq_deliver``), so mail leaves within
@@ -16,20 +22,25 @@ seconds on several machines; ``flask jobs work`` still runs the periodic jobs an
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy import or_, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from core.audit import acting_as
 from core.clock import now
 from core.db import write_intent
 from core.extensions import db
+from core.models import JobRun
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +53,8 @@ class PeriodicJob:
 
 
 PERIODIC_JOBS: dict[str, PeriodicJob] = {}
-# name → when it last ran in this process (monotonic seconds).
-_last_run: dict[str, float] = {}
+# Who claims a period, for the operator reading job_runs.
+RUNNER = f"{socket.gethostname()}:{os.getpid()}"[:120]
 
 
 def register_periodic_job(name: str, func: Callable[[], Any], every: timedelta) -> PeriodicJob:
@@ -72,16 +83,55 @@ def deliver_outbox(limit: int = 50) -> dict[str, int]:
     return deliver_due(limit)
 
 
-def due_jobs(moment: float | None = None) -> list[PeriodicJob]:
-    moment = time.monotonic() if moment is None else moment
-    return [job for name, job in sorted(PERIODIC_JOBS.items())
-            if name not in _last_run or moment - _last_run[name] >= job.every.total_seconds()]
+def claim_job(job: PeriodicJob, moment: datetime | None = None) -> bool:
+    """Claim the current period of ``job`` for this runner and commit; False when another
+    runner (or this one) already claimed it less than a period ago."""
+    moment = moment or now()
+    db.session.rollback()  # a fresh transaction: the claim must see the other runners' commits
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else \
+        sqlite.insert
+    db.session.execute(insert(JobRun).values(name=job.name).on_conflict_do_nothing())
+    claimed = db.session.execute(
+        update(JobRun)
+        .where(JobRun.name == job.name,
+               or_(JobRun.claimed_at.is_(None), JobRun.claimed_at <= moment - job.every))
+        .values(claimed_at=moment, claimed_by=RUNNER)
+        .execution_options(synchronize_session=False)).rowcount == 1
+    db.session.commit()
+    return claimed
+
+
+def record_outcome(name: str, ok: bool) -> None:
+    """Note when a periodic job last succeeded or failed (the operator's and metrics' view)."""
+    column = JobRun.last_success_at if ok else JobRun.last_failure_at
+    db.session.execute(update(JobRun).where(JobRun.name == name).values({column: now()})
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+def run_periodic(app: Flask, job: PeriodicJob, moment: datetime | None = None) -> Any:
+    """Run ``job`` if this runner wins its period: its result, "failed", or None (not due)."""
+    with app.app_context(), write_intent():
+        if not claim_job(job, moment):
+            return None
+    ok, result = run_job(app, job.name, job.func)
+    with app.app_context(), write_intent():
+        record_outcome(job.name, ok)
+    return result if ok else "failed"
 
 
 def work_once(app: Flask) -> dict[str, Any]:
-    """One pass: deliver the outbox (until nothing is due, at most 20 batches), then the due
-    periodic jobs. Returns what each step did."""
-    report: dict[str, Any] = {}
+    """One pass: deliver the outbox (until nothing is due, at most 20 batches), then the
+    periodic jobs whose period this runner claims. Returns what each step did."""
+    report: dict[str, Any] = {"outbox": _deliver_all(app)}
+    for _name, job in sorted(PERIODIC_JOBS.items()):
+        result = run_periodic(app, job)
+        if result is not None:
+            report[job.name] = result
+    return report
+
+
+def _deliver_all(app: Flask) -> dict[str, int]:
     totals = {"sent": 0, "retry": 0, "dead": 0, "failed": 0}
     for _batch in range(20):
         ok, counts = run_job(app, "outbox", deliver_outbox)
@@ -91,12 +141,7 @@ def work_once(app: Flask) -> dict[str, Any]:
             totals[key] = totals.get(key, 0) + value
         if sum(counts.values()) == 0:
             break
-    report["outbox"] = totals
-    for job in due_jobs():
-        _last_run[job.name] = time.monotonic()
-        ok, result = run_job(app, job.name, job.func)
-        report[job.name] = result if ok else "failed"
-    return report
+    return totals
 
 
 def rq_deliver(message_id: int) -> str:

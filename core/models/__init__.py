@@ -3,6 +3,7 @@
 from core.models.apikeys import ApiKey, ApiKeyUse
 from core.models.audit import AuditEntry
 from core.models.calendar import CalendarOverride
+from core.models.jobs import JobRun
 from core.models.org import Unit, UnitKind
 from core.models.outbox import OutboxMessage, OutboxStatus
 from core.models.settings import SettingValue
@@ -13,6 +14,7 @@ __all__ = [
     "ApiKeyUse",
     "AuditEntry",
     "CalendarOverride",
+    "JobRun",
     "LoginFailure",
     "LoginSession",
     "OutboxMessage",

@@ -10,16 +10,16 @@ from sqlalchemy import select
 
 import core.jobs
 from core.audit import record_audit
+from core.clock import now
 from core.extensions import db
-from core.models import AuditEntry, OutboxMessage, OutboxStatus
+from core.models import AuditEntry, JobRun, OutboxMessage, OutboxStatus
 from core.outbox import queue_message
 
 
 @pytest.fixture
 def jobs(monkeypatch):
-    """Only the test's periodic jobs, none of them run yet in this process."""
+    """Only the test's periodic jobs (the test's database has run none of them yet)."""
     monkeypatch.setattr(core.jobs, "PERIODIC_JOBS", {})
-    monkeypatch.setattr(core.jobs, "_last_run", {})
     return core.jobs
 
 
@@ -62,14 +62,22 @@ def test_work_once_delivers_the_outbox_and_runs_due_jobs(app, jobs):
         AuditEntry.action == "test.touched")).all()) == 1
 
 
-def test_due_jobs_follow_their_interval(jobs):
-    jobs.register_periodic_job("a", _touch, timedelta(minutes=10))
-    jobs.register_periodic_job("b", _touch, timedelta(hours=1))
-    assert [j.name for j in jobs.due_jobs(1000.0)] == ["a", "b"]
-    jobs._last_run.update({"a": 1000.0, "b": 1000.0})
-    assert jobs.due_jobs(1000.0 + 599) == []
-    assert [j.name for j in jobs.due_jobs(1000.0 + 600)] == ["a"]
-    assert [j.name for j in jobs.due_jobs(1000.0 + 3600)] == ["a", "b"]
+def test_a_period_is_claimed_once_and_the_outcome_recorded(app, jobs):
+    every_ten = jobs.register_periodic_job("a", _touch, timedelta(minutes=10))
+    hourly = jobs.register_periodic_job("b", _touch, timedelta(hours=1))
+    start = now()
+    assert jobs.claim_job(every_ten, start) and jobs.claim_job(hourly, start)
+    assert not jobs.claim_job(every_ten, start + timedelta(seconds=599))
+    assert jobs.claim_job(every_ten, start + timedelta(minutes=10))
+    assert not jobs.claim_job(hourly, start + timedelta(minutes=10))
+    assert jobs.claim_job(hourly, start + timedelta(hours=1))
+    assert jobs.run_periodic(app, every_ten, start + timedelta(minutes=20)) == {"touched": 1}
+    assert jobs.run_periodic(app, every_ten, start + timedelta(minutes=21)) is None
+    db.session.expire_all()
+    run = db.session.get(JobRun, "a")
+    assert run.claimed_by == jobs.RUNNER and run.last_success_at >= start
+    assert run.last_failure_at is None
+    db.session.rollback()
 
 
 def test_run_one_job_by_name(app, jobs):
