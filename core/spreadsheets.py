@@ -9,15 +9,17 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import tempfile
 import unicodedata
 import warnings
 import zipfile
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import IO
 from urllib.parse import quote
 
-from flask import Response, has_request_context, stream_with_context
+from flask import Response
 from flask_babel import gettext as _
 
 from core.exceptions import ServiceError
@@ -30,6 +32,8 @@ XLSX_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls format
 # A small XLSX can inflate enormously ("zip bomb"); refuse before openpyxl unpacks it.
 MAX_XLSX_UNCOMPRESSED = 100 * 1024 * 1024
+# A CSV export up to this size is built in memory, a larger one in a temporary file.
+CSV_SPOOL_IN_MEMORY = 4 * 1024 * 1024
 
 
 def neutralise_cell(value: object) -> object:
@@ -107,13 +111,34 @@ def csv_rows(rows: Iterable[Sequence[object]]) -> Iterator[bytes]:
 
 
 def csv_response(rows: Iterable[Sequence[object]], filename: str) -> Response:
-    """A streamed CSV download; ``rows`` may be a lazy query, read while the response is sent."""
-    body = csv_rows(rows)
-    if has_request_context():
-        body = stream_with_context(body)
-    response = Response(body, mimetype="text/csv")  # Flask adds "; charset=utf-8"
+    """A CSV download of ``rows`` (a list, or a lazy query read in batches).
+
+    The rows are read and encoded here, while the view's database session is alive, into a
+    temporary file that stays in memory up to 4 MiB and spills to disk beyond; the response
+    then sends that file. Streaming straight from the query fails: Flask 3.1 runs the request's
+    teardown (which ends the session) before the body is sent, so the objects the view loaded,
+    the signed-in user's grants included, are detached by the time the rows are read
+    (DetachedInstanceError, a 500 on every export).
+    """
+    spool = tempfile.SpooledTemporaryFile(max_size=CSV_SPOOL_IN_MEMORY)
+    try:
+        for chunk in csv_rows(rows):
+            spool.write(chunk)
+        size = spool.tell()
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+    response = Response(_file_chunks(spool), mimetype="text/csv")  # Flask adds "; charset=utf-8"
+    response.content_length = size
     response.headers["Content-Disposition"] = content_disposition(filename)
     return response
+
+
+def _file_chunks(spool: IO[bytes]) -> Iterator[bytes]:
+    with spool:
+        while chunk := spool.read(64 * 1024):
+            yield chunk
 
 
 class SpreadsheetError(ServiceError):

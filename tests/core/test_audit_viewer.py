@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from core.extensions import db
 from core.models import AuditEntry, Role
 from core.spreadsheets import neutralise_cell
+from tests.conftest import PASSWORD
 
 LIST = "/quan-tri/nhat-ky"
 BASE = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
@@ -207,3 +208,39 @@ def test_audit_log_is_append_only_in_the_database(app, add_entry, statement):
     kept = db.session.execute(sa.select(AuditEntry.action, AuditEntry.reason)
                               .where(AuditEntry.id == entry.id)).one()
     assert tuple(kept) == ("unit.created", "original")
+
+
+@pytest.fixture
+def own_context_client(make_app):
+    """A client of a second app on the same database: its requests push their own app context
+    (and so their own database session) and end it before the body is read, as in production.
+    The usual ``client`` shares the test's context, which hides objects detached at teardown."""
+    served = make_app()
+    browser = served.test_client()
+    browser.set_cookie("lang", "en", domain="localhost")
+    return browser
+
+
+def test_csv_export_of_a_unit_admin_parses_when_the_request_ends_before_the_body(
+        own_context_client, make_user, add_entry, tree):
+    # Before the fix: Flask ended the request's session before the streamed body was read, so
+    # the units loaded by the view were detached (DetachedInstanceError, a 500).
+    entry_id = add_entry("unit.updated", unit_id=tree["child"].id, actor_label="=cmd()",
+                         reason="Sửa tên, theo công văn số 12").id
+    admin = make_user(Role.UNIT_ADMIN, unit=tree["mine"])
+    username = admin.username
+    db.session.rollback()  # the test's own transaction must not hold SQLite's write lock
+    response = own_context_client.post("/dang-nhap", data={"username": username,
+                                                           "password": PASSWORD})
+    assert response.status_code == 302
+    response = own_context_client.get(f"{LIST}/xuat.csv", query_string={"action": "unit.updated"})
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert rows[0][:4] == ["Id", "Time", "Account", "Action"]
+    assert len(rows) == 2
+    assert rows[1][0] == str(entry_id)
+    assert rows[1][2] == "'=cmd()"  # still neutralised
+    assert rows[1][6] == "LS-A-1"  # the unit's code, read from the units the view loaded
+    assert rows[1][9] == "Sửa tên, theo công văn số 12"
+    assert int(response.headers["Content-Length"]) == len(response.get_data())
