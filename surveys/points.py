@@ -20,6 +20,7 @@ from core.clock import now
 from core.exceptions import ServiceError
 from core.extensions import db
 from core.models import Unit, UnitKind, User
+from surveys.instruments import DESK_FORM_CODE, get_version
 from surveys.models import CollectionPoint, Instrument, InstrumentVersion, VersionStatus
 
 # No 0/O, 1/I/L: people copy the code from a poster by hand. 31 symbols ** 7 ≈ 2.8e10 codes,
@@ -27,8 +28,12 @@ from surveys.models import CollectionPoint, Instrument, InstrumentVersion, Versi
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 7
 MAX_CODE_ATTEMPTS = 8
-POINT_FIELDS = ("unit_id", "public_code", "version_id", "active", "retired_at",
+POINT_FIELDS = ("unit_id", "public_code", "channel", "version_id", "active", "retired_at",
                 "replaced_by_id")
+DESK_QR, ONLINE = "desk_qr", "online"  # CollectionPoint.channel
+# Units a citizen can rate without a QR code, each with a standing online point.
+ONLINE_KINDS = (UnitKind.AGENCY.value, UnitKind.COMMUNE.value, UnitKind.SERVICE_CENTRE.value,
+                UnitKind.DESK.value)
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,11 @@ def public_url(point: CollectionPoint) -> str:
     return url_for("surveys_public.survey", code=point.public_code, _external=True)
 
 
+def kiosk_url(point: CollectionPoint) -> str:
+    """Absolute URL of the point's kiosk mode, for a tablet at the desk."""
+    return url_for("surveys_public.kiosk", code=point.public_code, _external=True)
+
+
 def is_live(point: CollectionPoint) -> bool:
     return point.active and point.retired_at is None
 
@@ -99,29 +109,66 @@ def _check_can_collect(unit: Unit, version: InstrumentVersion) -> None:
                            field="version_id")
 
 
-def _insert_point(unit: Unit, version: InstrumentVersion) -> CollectionPoint:
-    """Add a point with a fresh code; a clash with an existing code (a race or a 1-in-1e10
-    coincidence) rolls back only the savepoint and draws again."""
+def _insert_point(unit: Unit, version: InstrumentVersion,
+                  channel: str = DESK_QR) -> tuple[CollectionPoint, bool]:
+    """Add a point with a fresh code: (point, True). A clash with an existing code (a race or a
+    1-in-1e10 coincidence) rolls back only the savepoint and draws again; for an online point
+    the clash may be another request that just made the unit's one: (that point, False)."""
     for _attempt in range(MAX_CODE_ATTEMPTS):
-        point = CollectionPoint(unit_id=unit.id, version_id=version.id,
+        point = CollectionPoint(unit_id=unit.id, version_id=version.id, channel=channel,
                                 public_code=new_public_code(), active=True)
         try:
             with db.session.begin_nested():
                 db.session.add(point)
                 db.session.flush()
         except IntegrityError:
+            if channel == ONLINE and (existing := online_point(unit)) is not None:
+                return existing, False
             continue
-        return point
+        return point, True
     raise ServiceError(_("No free public code was found. Please try again."), status=503)
 
 
-def create_point(unit: Unit, version: InstrumentVersion, actor: User | None) -> CollectionPoint:
+def create_point(unit: Unit, version: InstrumentVersion, actor: User | None,
+                 channel: str = DESK_QR) -> CollectionPoint:
     _check_can_collect(unit, version)
-    point = _insert_point(unit, version)
-    record_audit("survey_point.created", object_type="collection_point", object_id=point.id,
-                 unit_id=unit.id, after=snapshot(point, POINT_FIELDS),
-                 actor_user_id=_actor_id(actor))
+    point, created = _insert_point(unit, version, channel)
+    if created:
+        record_audit("survey_point.created", object_type="collection_point",
+                     object_id=point.id, unit_id=unit.id,
+                     after=snapshot(point, POINT_FIELDS), actor_user_id=_actor_id(actor))
     return point
+
+
+def online_point(unit: Unit) -> CollectionPoint | None:
+    """The unit's standing online point (live or switched off by staff), if it has one."""
+    return db.session.scalar(db.select(CollectionPoint).where(
+        CollectionPoint.unit_id == unit.id, CollectionPoint.channel == ONLINE,
+        CollectionPoint.retired_at.is_(None)))
+
+
+def online_version(unit: Unit) -> InstrumentVersion | None:
+    """What the unit's online point collects on: the questionnaire of the unit's own desk
+    point when it has one (an agency may use its own form), else the shipped desk form."""
+    own = db.session.scalar(
+        db.select(InstrumentVersion).join(CollectionPoint,
+                                          CollectionPoint.version_id == InstrumentVersion.id)
+        .where(CollectionPoint.unit_id == unit.id, CollectionPoint.channel == DESK_QR,
+               CollectionPoint.active.is_(True), CollectionPoint.retired_at.is_(None),
+               InstrumentVersion.status == VersionStatus.PUBLISHED.value)
+        .order_by(CollectionPoint.created_at.desc()).limit(1))
+    return own or get_version(DESK_FORM_CODE)
+
+
+def ensure_online_point(unit: Unit) -> CollectionPoint:
+    """The unit's standing online point, made on first use (idempotent, safe under races)."""
+    point = online_point(unit)
+    if point is not None:
+        return point
+    version = online_version(unit)
+    if version is None:
+        raise ServiceError(_("No questionnaire is published yet."), status=410)
+    return create_point(unit, version, None, channel=ONLINE)
 
 
 def _current_version(version: InstrumentVersion) -> InstrumentVersion:
@@ -145,10 +192,12 @@ def rotate_point(point: CollectionPoint, actor: User | None, reason: str) -> Col
     if point.retired_at is not None:
         raise ServiceError(_("This code was already replaced."))
     before = snapshot(point, POINT_FIELDS)
-    successor = create_point(point.unit, _current_version(db.session.get(
-        InstrumentVersion, point.version_id)), actor)
+    version = _current_version(db.session.get(InstrumentVersion, point.version_id))
+    # Retired before its successor is added: a unit has one live online point at a time.
     point.active = False
     point.retired_at = now()
+    db.session.flush()
+    successor = create_point(point.unit, version, actor, channel=point.channel)
     point.replaced_by_id = successor.id
     db.session.flush()
     record_audit("survey_point.rotated", object_type="collection_point", object_id=point.id,
@@ -194,8 +243,16 @@ def points_visible_to(actor: Actor, perm: Permission = Permission.QR_PRINT
 
 def _live_point_unit_ids(unit_ids: list[int]) -> set[int]:
     return set(db.session.scalars(db.select(CollectionPoint.unit_id).where(
-        CollectionPoint.unit_id.in_(unit_ids), CollectionPoint.active.is_(True),
-        CollectionPoint.retired_at.is_(None))))
+        CollectionPoint.unit_id.in_(unit_ids), CollectionPoint.channel == DESK_QR,
+        CollectionPoint.active.is_(True), CollectionPoint.retired_at.is_(None))))
+
+
+def live_desk_points(unit: Unit) -> list[CollectionPoint]:
+    """The unit's own live desk points (posters), oldest first: a second one needs a reason."""
+    return list(db.session.scalars(db.select(CollectionPoint).where(
+        CollectionPoint.unit_id == unit.id, CollectionPoint.channel == DESK_QR,
+        CollectionPoint.active.is_(True), CollectionPoint.retired_at.is_(None))
+        .order_by(CollectionPoint.id)))
 
 
 def _ensure_points(units: list[Unit], version: InstrumentVersion,
@@ -217,7 +274,6 @@ def ensure_points_for_desks(unit: Unit, version: InstrumentVersion,
 def ensure_demo_points() -> list[CollectionPoint]:
     """Demo data: a desk-form point at every demo desk and service centre present."""
     from core.demo import UNITS
-    from surveys.instruments import DESK_FORM_CODE, get_version
 
     version = get_version(DESK_FORM_CODE)
     if version is None:
@@ -226,7 +282,20 @@ def ensure_demo_points() -> list[CollectionPoint]:
              if row[2] in (UnitKind.DESK.value, UnitKind.SERVICE_CENTRE.value)]
     units = list(db.session.scalars(db.select(Unit).where(
         Unit.code.in_(codes), Unit.active.is_(True)).order_by(Unit.path)))
-    return _ensure_points(units, version, None)
+    created = _ensure_points(units, version, None)
+    return created + ensure_online_points()
+
+
+def ensure_online_points() -> list[CollectionPoint]:
+    """A standing online point for every active unit that serves citizens and has none yet
+    (seed and start-up; the online entry also makes one when a citizen first picks a unit)."""
+    if get_version(DESK_FORM_CODE) is None:
+        return []  # nothing published to rate on yet
+    served = set(db.session.scalars(db.select(CollectionPoint.unit_id).where(
+        CollectionPoint.channel == ONLINE, CollectionPoint.retired_at.is_(None))))
+    units = db.session.scalars(db.select(Unit).where(
+        Unit.kind.in_(ONLINE_KINDS), Unit.active.is_(True)).order_by(Unit.path))
+    return [ensure_online_point(unit) for unit in units if unit.id not in served]
 
 
 def published_versions() -> list[InstrumentVersion]:

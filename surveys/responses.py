@@ -74,6 +74,7 @@ class SubmittedResponse:
     submitted_at: datetime | None = None  # paper and imports may give the day it was filled
     dossier_id: int | None = None  # rated through a single-use dossier token
     import_id: int | None = None  # from an imported survey file
+    procedure_name: str | None = None  # named by the citizen on the online form
 
 
 def allowed_values(item: Item) -> tuple[int, ...]:
@@ -174,6 +175,7 @@ def submit_response(data: SubmittedResponse) -> Response:
         quality=QUALITY_FLAGGED if flagged else QUALITY_OK, quality_reasons=reasons or None,
         entered_by_id=data.entered_by.id if data.entered_by else None,
         dossier_id=data.dossier_id, import_id=data.import_id,
+        procedure_name=data.procedure_name,
     )
     db.session.add(response)
     db.session.flush()

@@ -112,6 +112,11 @@ class SurveyForm(BaseForm):
 
     started = HiddenField()
     website = StringField(_l("Leave this field empty"))
+    # Shown on a unit's online point only (surveys.online): no QR code says what was rated.
+    procedure = StringField(
+        _l("The procedure you came for, or your dossier code (optional)"),
+        validators=[Optional(), Length(max=255, message=_l(
+            "Keep this answer to %(max)d characters or fewer.")), _readable])
 
     version_id: int = 0
     names: dict[str, str] = {}  # field name → item code
@@ -262,6 +267,8 @@ def error_summary(form: SurveyForm, fieldsets: list[Fieldset]) -> list[Problem]:
     """Every message of a failed submission, in page order, for the summary at the top."""
     problems = [Problem(None, None, str(message))
                 for message in [*form.form_errors, *form.started.errors, *form.website.errors]]
+    problems.extend(Problem(form.procedure.id, form.procedure.label.text, str(message))
+                    for message in form.procedure.errors)
     for fieldset in fieldsets:
         for question in fieldset.questions:
             field = question.field

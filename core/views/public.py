@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request
 
+from core.citizen_actions import citizen_actions
 from core.i18n import LANG_COOKIE
 from core.org import public_directory, public_unit_by_code
 
@@ -14,16 +15,21 @@ bp = Blueprint("public", __name__)
 
 @bp.get("/")
 def home():
-    return render_template("public/home.html", directory=public_directory())
+    """The front door: every citizen action first, then the agencies' pages."""
+    return render_template("public/home.html", actions=citizen_actions(),
+                           directory=public_directory())
 
 
 @bp.get("/don-vi/<code>")
 def unit(code: str):
-    return render_template("public/unit.html", unit=public_unit_by_code(code))
+    """A unit's contacts, with the citizen actions pre-filled for it."""
+    found = public_unit_by_code(code)
+    return render_template("public/unit.html", unit=found, actions=citizen_actions(found))
 
 
 @bp.get("/lang/<code>")
 def switch_language(code: str):
+    """Remember the visitor's language in a cookie and go back to the page they were on."""
     target = _safe_next(request.args.get("next", "/"))
     response = redirect(target)
     if code in current_app.config["LANGUAGES"]:

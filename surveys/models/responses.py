@@ -55,6 +55,9 @@ class Response(db.Model):
     # The dossier rated through a single-use token (channel "dossier_qr").
     dossier_id: Mapped[int | None] = mapped_column(
         ForeignKey("survey_dossiers.id", ondelete="RESTRICT"), index=True)
+    # The procedure the citizen named when rating online (a dossier code they typed is
+    # replaced by its procedure's name: the code itself is never stored).
+    procedure_name: Mapped[str | None] = mapped_column(String(255))
     # The imported file this row came from (channel "import").
     import_id: Mapped[int | None] = mapped_column(
         ForeignKey("survey_imports.id", ondelete="RESTRICT"), index=True)

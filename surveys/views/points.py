@@ -28,6 +28,7 @@ from core.forms import BaseForm
 from core.models import Unit, UnitKind
 from core.views.admin import MenuItem, add_menu_item, require_staff
 from surveys import points as services
+from surveys.instruments import DESK_FORM_CODE, get_version
 from surveys.models import CollectionPoint, InstrumentVersion
 from surveys.qr import qr_png, qr_svg
 
@@ -51,6 +52,9 @@ class PointForm(BaseForm):
     version_id = SelectField(_l("Questionnaire"), coerce=int, validators=[InputRequired()])
     every_desk = BooleanField(_l("Instead, give every desk under this unit that has no point "
                                  "its own point"))
+    # Asked only when the desk already collects: two posters at one desk split its ratings.
+    also_active = BooleanField(_l("Yes, this desk gets another active point besides the one "
+                                  "it has"))
 
 
 class RotateForm(BaseForm):
@@ -84,7 +88,8 @@ def index():
             if unit.kind != UnitKind.DESK.value
             and (count := sum(p.unit.is_within(unit) for p in live))]
     return render_template("surveys/points.html", groups=groups, bulk=bulk,
-                           public_url=services.public_url, is_live=services.is_live)
+                           public_url=services.public_url, kiosk_url=services.kiosk_url,
+                           is_live=services.is_live)
 
 
 def _form_choices(form: PointForm) -> None:
@@ -98,16 +103,26 @@ def _form_choices(form: PointForm) -> None:
 
 
 def _desk_form_id() -> int | None:
-    try:
-        from surveys.instruments import DESK_FORM_CODE, get_version
-    except ImportError:  # the questionnaire services are not installed
-        return None
     version = get_version(DESK_FORM_CODE)
     return version.id if version else None
 
 
+def _unconfirmed_second(form: PointForm, unit: Unit) -> list[CollectionPoint]:
+    """The unit's live desk points when this would add another without the box ticked."""
+    if form.every_desk.data or form.also_active.data:
+        return []
+    existing = services.live_desk_points(unit)
+    if existing:
+        form.also_active.errors = [_(
+            "%(unit)s already has an active collection point (%(codes)s). Tick the box to add "
+            "another one, or open the existing one to print its poster.",
+            unit=unit.name_vi, codes=", ".join(p.public_code for p in existing))]
+    return existing
+
+
 @bp.route("/moi", methods=["GET", "POST"])
 def new():
+    """Create a collection point (or one for every desk without one), confirming a second."""
     require(current_user, QR_PRINT, None)
     form = PointForm()
     _form_choices(form)
@@ -118,6 +133,10 @@ def new():
         unit = db.session.get(Unit, form.unit_id.data) or abort(404)
         require(current_user, QR_PRINT, unit)
         version = db.session.get(InstrumentVersion, form.version_id.data) or abort(404)
+        existing = _unconfirmed_second(form, unit)
+        if existing:
+            return render_template("surveys/points_new.html", form=form,
+                                   existing=existing), 409
         try:
             if form.every_desk.data:
                 created = services.ensure_points_for_desks(unit, version, current_user)
@@ -175,6 +194,7 @@ def _render_detail(point: CollectionPoint, form: RotateForm) -> str:
         else None
     return render_template(
         "surveys/points_detail.html", point=point, form=form, url=services.public_url(point),
+        kiosk=services.kiosk_url(point),
         live=services.is_live(point), version=db.session.get(InstrumentVersion, point.version_id),
         successor=successor)
 

@@ -21,7 +21,8 @@ from core.models import Unit, UnitKind
 from surveys.blank_pages import STARTED_PLACEHOLDER, blank_pages
 from surveys.device_marks import device_reasons, remember_rating
 from surveys.models import Channel, CollectionPoint, InstrumentVersion, Section
-from surveys.points import point_and_version, point_by_code
+from surveys.online import procedure_named
+from surveys.points import ONLINE, point_and_version, point_by_code
 from surveys.responses import (
     SubmittedResponse,
     check_open,
@@ -65,8 +66,13 @@ def _take_write_lock() -> None:
     set_write_intent(True)  # the next statement begins with BEGIN IMMEDIATE
 
 
-KIOSK_IDLE_SECONDS = 120  # a half-filled kiosk form is discarded: nothing carries over
-KIOSK_THANKS_SECONDS = 8
+# Kiosk (static/js/kiosk.js): after this long with no touch or key the tablet asks "Tiếp
+# tục?", and without an answer empties the form after the second delay, so nothing one
+# citizen typed is shown to the next. Without JavaScript nothing is reset on a timer: the
+# thank-you page, which returns to the empty form by itself, is the reset.
+KIOSK_IDLE_SECONDS = 90
+KIOSK_PROMPT_SECONDS = 15
+KIOSK_THANKS_SECONDS = 15
 
 
 class Gone(Exception):
@@ -147,7 +153,8 @@ def _render_survey(point: CollectionPoint, version: InstrumentVersion, locale: s
     return render_template(
         "surveys/survey.html", form=form, point=point, kiosk=kiosk, started=started,
         title=title, intro=intro, fieldsets=fieldsets, problems=error_summary(form, fieldsets),
-        idle_seconds=KIOSK_IDLE_SECONDS,
+        idle_seconds=KIOSK_IDLE_SECONDS, prompt_seconds=KIOSK_PROMPT_SECONDS,
+        online=point.channel == ONLINE and not kiosk,
     )
 
 
@@ -158,13 +165,15 @@ def _store(form: SurveyForm, point: CollectionPoint, version: InstrumentVersion,
     reasons = quality_reasons(form.honeypot_filled, form.fill_seconds)
     if not kiosk:
         reasons += device_reasons(request, point.id)
+    channel = _channel(point, kiosk)
+    procedure = procedure_named(point.unit, form.procedure.data) \
+        if channel == Channel.ONLINE else None
     _take_write_lock()
     try:
         submit_response(SubmittedResponse(
-            version=version, unit=point.unit, point=point,
-            channel=(Channel.KIOSK if kiosk else Channel.DESK_QR).value,
+            version=version, unit=point.unit, point=point, channel=channel.value,
             answers=answers, texts=texts, demographics=demographics,
-            quality_reasons=reasons))
+            quality_reasons=reasons, procedure_name=procedure))
     except ServiceError as error:
         db.session.rollback()
         if error.status in (409, 410):
@@ -181,6 +190,12 @@ def _store(form: SurveyForm, point: CollectionPoint, version: InstrumentVersion,
     if not kiosk:
         remember_rating(request, answer, point_id)
     return answer
+
+
+def _channel(point: CollectionPoint, kiosk: bool) -> Channel:
+    if kiosk:
+        return Channel.KIOSK
+    return Channel.ONLINE if point.channel == ONLINE else Channel.DESK_QR
 
 
 def _thank_you_page(code: str, kiosk: bool):

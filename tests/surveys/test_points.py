@@ -7,8 +7,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
-import types
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -188,17 +186,19 @@ def test_ensure_points_for_desks_is_idempotent(tree, version):
 
 
 def test_ensure_demo_points_uses_the_desk_form(app, make_unit, version, monkeypatch):
-    fake = types.ModuleType("surveys.instruments")
-    fake.DESK_FORM_CODE = "sipas-desk"
-    fake.get_version = lambda code: None
-    monkeypatch.setitem(sys.modules, "surveys.instruments", fake)
+    published: dict[str, object] = {}
+    monkeypatch.setattr(services, "get_version", published.get)
     centre = make_unit("LS-TTPVHCC", kind="service_centre")
     desk = make_unit("LS-TTPVHCC-Q01", parent=centre, kind="desk")
-    make_unit("NOT-DEMO", parent=centre, kind="desk")
+    other = make_unit("NOT-DEMO", parent=centre, kind="desk")
     assert services.ensure_demo_points() == []  # no published desk form: nothing to do
-    fake.get_version = lambda code: version if code == "sipas-desk" else None
+    published["sipas-desk"] = version
     created = services.ensure_demo_points()
-    assert sorted(p.unit_id for p in created) == sorted([centre.id, desk.id])
+    # A poster point at each demo desk and centre, and a standing online point at every unit
+    # that serves citizens (demo or not).
+    assert sorted((p.unit_id, p.channel) for p in created) == sorted([
+        (centre.id, "desk_qr"), (desk.id, "desk_qr"),
+        (centre.id, "online"), (desk.id, "online"), (other.id, "online")])
     assert services.ensure_demo_points() == []
 
 

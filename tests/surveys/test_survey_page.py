@@ -63,7 +63,8 @@ def test_page_is_vietnamese_by_default_with_fieldsets_and_no_cookie(client_vi, d
     assert "<b>1</b> Rất không hài lòng" in html and "<b>5</b> Rất hài lòng" in html
     # Two sections → two fieldsets, each with its legend.
     assert html.count("<fieldset") == 2
-    assert "<legend>II.A. Tiếp cận dịch vụ</legend>" in html
+    # Each section says where the citizen is on the form.
+    assert '<legend><span class="step">Phần 1/2</span> II.A. Tiếp cận dịch vụ</legend>' in html
     assert html.count('role="radiogroup"') == 5  # q9_24, q9_25, overall, q8_1, a_age
     assert 'name="website"' in html and 'class="hp" aria-hidden="true"' in html
     assert 'tabindex="-1"' in html
@@ -239,16 +240,26 @@ def test_kiosk_resets_and_counts_as_kiosk(client, desk):
     page = client.get(f"{URL}/kiosk")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "Set-Cookie" not in page.headers
-    assert f'<meta http-equiv="refresh" content="120;url={RESET}">' in html
+    # No timed reload: the kiosk script asks "Tiếp tục?" after 90 s without a touch, and
+    # empties the form 15 s later without an answer (tests/e2e/test_kiosk.py drives it).
+    assert 'http-equiv="refresh"' not in html
+    assert '<script src="/static/js/kiosk.js" defer></script>' in html
+    assert (f'data-kiosk-idle="90" data-kiosk-prompt="15" data-kiosk-reset="{RESET}"'
+            in html)
+    assert 'id="kiosk-prompt"' in html and "Continue?" in html
+    # Nothing leaves the kiosk: the header names the service without linking home.
+    assert '<span class="brand">' in html and 'class="brand" href' not in html
     assert f'action="{URL}/kiosk"' in html
     sent = client.post(f"{URL}/kiosk", data=answers(desk, q9_24="1"))
     assert sent.status_code == 303 and sent.headers["Location"] == f"{URL}/kiosk/cam-on?pakn=1"
     thanks = client.get(sent.headers["Location"])
     thanks_html = thanks.get_data(as_text=True)
-    assert f'<meta http-equiv="refresh" content="8;url={RESET}">' in thanks_html
+    # Without JavaScript the thank-you page is the reset.
+    assert f'<meta http-equiv="refresh" content="15;url={RESET}">' in thanks_html
     # The next citizen can start at once instead of waiting for the refresh.
     assert f'<a class="button" href="{RESET}">Start a new rating</a>' in thanks_html
     assert "Not satisfied?" in thanks_html and "028 3829 1234" in thanks_html
+    assert 'href="tel:' not in thanks_html and 'class="brand" href' not in thanks_html
     assert "Set-Cookie" not in thanks.headers and "Set-Cookie" not in sent.headers
     assert db.session.scalars(db.select(Response.channel)).one() == "kiosk"
     # The reset lands on the empty kiosk form and undoes the last citizen's English.
@@ -277,7 +288,8 @@ def test_shipped_desk_form_renders_16_ratings_in_5_element_fieldsets(client, mak
     version = instruments.get_version(instruments.DESK_FORM_CODE)
     build_desk(make_unit, version=version)
     html = client.get(URL).get_data(as_text=True)
-    element_sets = re.findall(r"<legend>II\.[A-E]\..*?</fieldset>", html, flags=re.S)
+    element_sets = re.findall(r"<legend><span class=\"step\">Part \d of 6</span> II\.[A-E]\..*?"
+                              r"</fieldset>", html, flags=re.S)
     assert len(element_sets) == 5
     assert sum(part.count('role="radiogroup"') for part in element_sets) == 16
     assert "q9_24" in html and "q9_39" in html
