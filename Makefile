@@ -5,9 +5,11 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): one per core by default; PYTEST_WORKERS=0 runs in this process.
+PYTEST_WORKERS ?= auto
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev translations migrate seed lint bench clean extract-messages
+.PHONY: run test install install-dev translations migrate seed lint bench deploy-check clean extract-messages
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,7 +48,7 @@ run: seed
 	LANGNGHE_SESSION_COOKIE_SECURE=false $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-dev translations
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
@@ -57,6 +59,12 @@ extract-messages: $(VENV)/.installed
 
 bench: $(VENV)/.installed-dev
 	@for script in bench/bench_*.py; do $(BIN)/python $$script; done
+
+# The deploy/ stack for real on loopback (nginx, two gunicorn nodes, RQ, job runners, PostgreSQL
+# and Redis on 127.0.0.1), proved in about two minutes, then torn down: see README, Production.
+# The long run (10 min soak, PostgreSQL restart) is bench/bench_deploy.py.
+deploy-check: $(VENV)/.installed-dev translations
+	$(BIN)/python deploy/check/run.py --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

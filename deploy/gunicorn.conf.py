@@ -3,6 +3,8 @@
 import multiprocessing
 import os
 
+from gunicorn.http import wsgi as gunicorn_wsgi
+
 bind = os.environ.get("LANGNGHE_BIND", "127.0.0.1:8000")
 # Sync workers: requests are short and the database does the waiting. 2 × cores + 1 is the
 # usual start; measure with bench/ before changing it. On a small server that also runs
@@ -20,3 +22,17 @@ accesslog = "-"
 # No query strings in the access log: they may carry data that does not belong in logs.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss rid=%({X-Request-ID}o)s'
 errorlog = "-"
+
+
+# No "Server: gunicorn" on any answer (nginx drops it too, but a node may be reached directly
+# on its port). gunicorn has no setting for it: its responses write the header in
+# default_headers(), so drop that one line there. This file runs in the master before the
+# workers fork, so every worker gets it.
+_default_headers = gunicorn_wsgi.Response.default_headers
+
+
+def _headers_without_server(self):
+    return [line for line in _default_headers(self) if not line.startswith("Server:")]
+
+
+gunicorn_wsgi.Response.default_headers = _headers_without_server
