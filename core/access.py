@@ -37,6 +37,8 @@ class Permission(StrEnum):
     FEEDBACK_CONTACT_VIEW = "feedback.contact_view"
     REPORTS_VIEW = "reports.view"
     REPORTS_PUBLISH = "reports.publish"
+    # Read /metrics (core.metrics): only system-wide (the system administrator) or on a key.
+    METRICS_VIEW = "metrics.view"
 
 
 P = Permission
@@ -68,7 +70,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 
 # Permissions an API key may carry: what other systems do, never administration.
 API_KEY_PERMISSIONS: frozenset[Permission] = frozenset(
-    {P.UNITS_VIEW, P.DOSSIERS_WRITE, P.FEEDBACK_INTAKE, P.FEEDBACK_VIEW, P.REPORTS_VIEW}
+    {P.UNITS_VIEW, P.DOSSIERS_WRITE, P.FEEDBACK_INTAKE, P.FEEDBACK_VIEW, P.REPORTS_VIEW,
+     P.METRICS_VIEW}
 )
 
 # Only a system admin may hand out these roles; a unit admin grants the rest in their subtree.

@@ -1,8 +1,9 @@
 """What every capability package (surveys, feedback, …) does in its ``init_app``: register each
 module of its ``views`` package that defines ``bp`` (a Flask blueprint), each module of its
-``api`` package that defines ``blp`` (a flask-smorest blueprint, in the OpenAPI document and
-exempt from CSRF: API clients use keys, not cookies), its ``<package>.cli`` command group and
-its demo loader. One page group, one module, no central list to edit."""
+``api`` package that defines ``blp`` (a core.api Blueprint, in the OpenAPI document and
+exempt from CSRF: API clients use keys, not cookies), its ``<package>.cli`` command group, its
+``<package>.metrics`` (counters and gauges for core.metrics) and its demo loader. One page group,
+one module, no central list to edit."""
 
 from __future__ import annotations
 
@@ -37,5 +38,7 @@ def register_capability(app: Flask, package: str, *, cli_group: str,
             api.register_blueprint(blueprint)
     if importlib.util.find_spec(f"{package}.cli") is not None:
         app.cli.add_command(getattr(importlib.import_module(f"{package}.cli"), cli_group))
+    if importlib.util.find_spec(f"{package}.metrics") is not None:
+        importlib.import_module(f"{package}.metrics")  # its counters and gauges (core.metrics)
     if demo_loader is not None and demo_loader not in DEMO_LOADERS:
         DEMO_LOADERS.append(demo_loader)

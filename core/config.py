@@ -31,6 +31,14 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_KEY_PREFIX = "langnghe"
+    # Proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted (werkzeug's
+    # ProxyFix): 0 in the embedded default (nothing in front: a forged header changes
+    # nothing), 1 behind the nginx of deploy/. Rate limits key on the address this yields.
+    TRUSTED_PROXY_HOPS = 0
+    # gunicorn workers of this node (deploy/gunicorn.conf.py reads the same LANGNGHE_WORKERS):
+    # with more than one, in-memory rate limits would count apart per worker, so the app
+    # refuses to start in production without REDIS_URL.
+    WORKERS = 1
     API_RATE_LIMIT = "600 per minute"
     LOGIN_RATE_LIMIT_PER_IP = "30 per minute"
     # Failed logins per account name in LOGIN_FAILURE_WINDOW before it is throttled.
@@ -106,6 +114,16 @@ class Defaults:
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
     # Reminders go to handling units this many working days before a case is due.
     PAKN_REMINDER_WORKING_DAYS = 2
+
+    # Observability (core.request_log, core.metrics). One JSON line per request on the
+    # "langnghe.request" logger; the client's address only if the operator asks for it:
+    # "none" (default), "prefix" (IPv4 /24, IPv6 /48) or "full".
+    REQUEST_LOG = True
+    REQUEST_LOG_CLIENT_ADDRESS = "none"
+    # /metrics answers staff with a system-wide metrics.view grant (the system administrator),
+    # API keys carrying metrics.view, and, when this is true, direct loopback requests that
+    # came through no proxy (a Prometheus on the same host scraping the node's own port).
+    METRICS_ALLOW_LOOPBACK = False
 
 
 def env_overrides() -> dict:

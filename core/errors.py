@@ -9,6 +9,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from core.request_input import InvalidEncoding, InvalidJson
+
 log = logging.getLogger(__name__)
 
 # Stable machine codes for API clients; never change a published one.
@@ -29,6 +31,7 @@ ERROR_CODES = {
 
 TITLES = {
     400: _l("The request could not be understood"),
+    401: _l("Please sign in first"),
     403: _l("You do not have permission to do this"),
     404: _l("Page not found"),
     405: _l("This action is not allowed here"),
@@ -41,6 +44,7 @@ TITLES = {
 
 ADVICE = {
     400: _l("Please go back, check what you entered and try again."),
+    401: _l("Sign in, or send an API key that may read this."),
     403: _l("If you think you should have access, ask your unit's administrator."),
     404: _l("Check the address, or start again from the home page."),
     405: _l("Please go back and use the buttons on the page."),
@@ -81,6 +85,13 @@ def error_response(status: int, message: str | None = None, code: str | None = N
     )
 
 
+def _kept_headers(error: HTTPException) -> list[tuple[str, str]]:
+    """The exception's own headers (Allow on a 405, WWW-Authenticate, Retry-After…), which a
+    page rendered in its place would otherwise lose; its Content-Type is ours to set."""
+    return [(name, value) for name, value in error.get_headers()
+            if name.lower() not in ("content-type", "content-length")]
+
+
 def init_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
@@ -88,6 +99,13 @@ def init_error_handlers(app: Flask) -> None:
             400, str(_l("The form expired or was sent twice. Please reload the page and try "
                         "again.")), code="csrf_failed"
         )
+
+    @app.errorhandler(InvalidEncoding)
+    @app.errorhandler(InvalidJson)
+    def _bad_input(error: InvalidEncoding | InvalidJson):
+        # Said in words on citizen pages too: "check what you entered" would not help here.
+        body, status = error_response(400, str(error.description), code=error.code_name)
+        return body, status, _kept_headers(error)
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
@@ -100,7 +118,9 @@ def init_error_handlers(app: Flask) -> None:
             status = 422 if status == 422 else status
         if wants_json() and status not in (500,):
             message = error.description
-        return error_response(status, message if wants_json() else None, details=details)
+        body, status = error_response(status, message if wants_json() else None,
+                                      details=details)
+        return body, status, _kept_headers(error)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import config as config_module
 from core.db import configure_engine
@@ -32,6 +33,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_cli(app)
     register_error_handlers(app)
     register_request_hooks(app)
+    register_observability(app)
+    trust_proxies(app)
     return app
 
 
@@ -64,6 +67,20 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         raise RuntimeError(
             "SECRET_KEY is not set: put it in instance/config.py (make run writes one) "
             "or the LANGNGHE_SECRET_KEY environment variable."
+        )
+    refuse_unshared_rate_limits(app)
+
+
+def refuse_unshared_rate_limits(app: Flask) -> None:
+    """In production, several workers must share their rate-limit counters: in memory each
+    worker counts apart, which multiplies every limit by the number of workers."""
+    if app.testing or app.debug:
+        return
+    workers = int(app.config["WORKERS"])
+    if workers > 1 and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
+        raise RuntimeError(
+            f"{workers} workers (LANGNGHE_WORKERS) would each keep their own rate-limit "
+            "counters in memory. Set REDIS_URL (shared limiter storage), or run one worker."
         )
 
 
@@ -123,6 +140,27 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from core.request_input import init_request_input
     from core.security import init_request_hooks
 
+    init_request_input(app)
     init_request_hooks(app)
+
+
+def register_observability(app: Flask) -> None:
+    from core.metrics import init_metrics
+    from core.request_log import init_request_log
+
+    init_metrics(app)
+    init_request_log(app)
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXY_HOPS proxies, take the client's address, scheme and host from
+    exactly that many X-Forwarded-* entries (counted from the right: entries a client added
+    in front are ignored). Rate limits key on this address."""
+    hops = int(app.config["TRUSTED_PROXY_HOPS"])
+    if hops < 0:
+        raise RuntimeError("TRUSTED_PROXY_HOPS must be 0 (no proxy) or more.")
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

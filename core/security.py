@@ -9,7 +9,9 @@ from flask import Flask, Response, g, request
 
 from core.db import run_deferred_writes, set_write_intent
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,32}$")
+# A proxy's request id is kept when it looks like one (nginx's $request_id, a UUID…): it then
+# ties the proxy's log line to ours. Anything else is replaced, never logged as sent.
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -28,13 +30,16 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def _begin_request() -> None:
+    incoming = request.headers.get("X-Request-ID", "")
+    g.request_id = incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(8)
+    # Writes on SQLite must take the lock at BEGIN (core.db); GETs stay concurrent readers.
+    set_write_intent(request.method in UNSAFE_METHODS)
+
+
 def init_request_hooks(app: Flask) -> None:
-    @app.before_request
-    def _begin_request() -> None:
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(8)
-        # Writes on SQLite must take the lock at BEGIN (core.db); GETs stay concurrent readers.
-        set_write_intent(request.method in UNSAFE_METHODS)
+    # Before every other hook, so that even a request they refuse has its id.
+    app.before_request_funcs.setdefault(None, []).insert(0, _begin_request)
 
     app.teardown_request(run_deferred_writes)
 

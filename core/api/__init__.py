@@ -1,6 +1,6 @@
 """The JSON API under /api/v1, described by the OpenAPI document flask-smorest builds.
 
-Each module of this package that defines ``blp`` (a ``flask_smorest.Blueprint``) is
+Each module of this package that defines ``blp`` (a ``core.api.Blueprint``) is
 registered automatically, so a new endpoint group is one new module.
 """
 
@@ -10,15 +10,17 @@ import importlib
 import pkgutil
 
 from flask import Flask
-from flask_smorest import Api
 
+from core.api.base import Blueprint, LangngheApi
 from core.extensions import csrf
 
+__all__ = ["Blueprint", "register_api"]
 
-def register_api(app: Flask) -> Api:
+
+def register_api(app: Flask) -> LangngheApi:
     from core.api.auth import ApiErrorSchema, init_api_auth
 
-    api = Api()
+    api = LangngheApi()
     # Document the error envelope core.errors really sends, not flask-smorest's default.
     api.ERROR_SCHEMA = ApiErrorSchema
     api.init_app(app)

@@ -9,8 +9,8 @@ import marshmallow as ma
 from flask import current_app
 from flask_babel import force_locale
 from flask_limiter.util import get_remote_address
-from flask_smorest import Blueprint
 
+from core.api import Blueprint
 from core.clock import local
 from core.extensions import limiter
 from core.settings import get_setting

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask import g
-from flask_smorest import Blueprint
 
+from core.api import Blueprint
 from core.api.auth import require_api_key
 
 blp = Blueprint("meta", __name__, url_prefix="/api/v1",

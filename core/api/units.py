@@ -11,12 +11,12 @@ import contextlib
 import marshmallow as ma
 from flask import abort, g
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
 
 from core.access import Permission, can, require, unit_scope_clause
+from core.api import Blueprint
 from core.api.auth import require_api_key
 from core.extensions import db
 from core.models import Unit, UnitKind

@@ -16,10 +16,10 @@ import re
 import marshmallow as ma
 from flask import abort, g, request
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 from werkzeug.exceptions import UnprocessableEntity
 
 from core.access import Permission, can
+from core.api import Blueprint
 from core.api.auth import require_api_key
 from core.clock import LOCAL_TZ, now
 from core.exceptions import ServiceError

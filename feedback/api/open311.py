@@ -15,18 +15,19 @@ Errors follow the spec: a JSON list ``[{"code": <HTTP status>, "description": "â
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime, timedelta
 from functools import wraps
 
 import marshmallow as ma
-from flask import abort, g, request
+from flask import abort, current_app, g, request
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 from sqlalchemy import and_, exists, or_, select
 from werkzeug.exceptions import HTTPException
 
 from core.access import Permission, can
+from core.api import Blueprint
 from core.api.auth import API_KEY_SECURITY, authenticate_request, require_api_key
 from core.clock import LOCAL_TZ, now
 from core.exceptions import ServiceError
@@ -49,6 +50,7 @@ VIEW = Permission.FEEDBACK_VIEW
 MAX_RESULTS = 1000
 DEFAULT_DAYS = 90
 _IDEMPOTENCY_VALUE = re.compile(r"^[\x21-\x7e]{1,60}$")
+log = logging.getLogger(__name__)
 
 
 class Open311Error(Exception):
@@ -75,8 +77,20 @@ def _http_error(error: HTTPException):
     response = error.get_response()
     body, status = _error_body(status, str(description))
     headers = {k: v for k, v in response.headers.items()
-               if k in ("WWW-Authenticate", "Retry-After")}
+               if k in ("WWW-Authenticate", "Retry-After", "Allow")}
     return body, status, headers
+
+
+@blp.errorhandler(Exception)
+def _unexpected_error(error: Exception):
+    """Even a failure answers in the spec's format (the OpenAPI document says so)."""
+    if isinstance(error, HTTPException):
+        return _http_error(error)
+    if current_app.testing and current_app.config.get("PROPAGATE_EXCEPTIONS") is not False:
+        raise error
+    log.exception("unhandled error in the Open311 API")
+    db.session.rollback()
+    return _error_body(500, "internal error")
 
 
 # -- schemas (for the OpenAPI document and for reading the POST) ---------------------------
@@ -143,13 +157,28 @@ class ErrorItemSchema(ma.Schema):
     description = ma.fields.String()
 
 
-_ERRORS = {str(status): {"description": text, "schema": ErrorItemSchema(many=True)}
-           for status, text in ((400, "Bad request"), (404, "Not found"))}
+_ERROR_TEXTS = {
+    "400": "Bad request", "401": "No usable API key", "403": "The key lacks the permission",
+    "404": "Not found", "413": "The body is too large", "429": "Too many requests with this key",
+    "default": "Any other error",
+}
+
+
+def documented_errors(*statuses: int):
+    """Document the spec's error list for these statuses (and any other), replacing the API's
+    usual error envelope in the OpenAPI document: this blueprint answers every error so."""
+    def described(key: str) -> dict:
+        return {"description": _ERROR_TEXTS[key],
+                "content": {"application/json": {"schema": ErrorItemSchema(many=True)}}}
+
+    keys = [str(status) for status in statuses] + ["default"]
+    return blp.doc(responses={key: described(key) for key in keys})
 
 
 # -- services ------------------------------------------------------------------------------
 
 @blp.route("/services.json", methods=["GET"])
+@documented_errors(404)
 @blp.doc(parameters=[{"in": "query", "name": "jurisdiction_id", "required": False,
                       "schema": {"type": "string"}}])
 @blp.response(200, ServiceSchema(many=True))
@@ -229,9 +258,10 @@ _REQUEST_BODY = {"required": True, "content": {
 
 
 @blp.route("/requests.json", methods=["POST"])
+@documented_errors(400, 401, 403, 404, 413, 429)
 @_accept_api_key_parameter
 @require_api_key(INTAKE)
-@blp.doc(requestBody=_REQUEST_BODY, responses={"400": _ERRORS["400"], "404": _ERRORS["404"]})
+@blp.doc(requestBody=_REQUEST_BODY)
 @blp.response(201, CreatedSchema(many=True), description="Created")
 @blp.alt_response(200, schema=CreatedSchema(many=True),
                   description="Already created with this Idempotency-Key")
@@ -314,8 +344,8 @@ _LIST_PARAMETERS = [
 
 
 @blp.route("/requests.json", methods=["GET"])
-@blp.doc(parameters=_LIST_PARAMETERS, security=[{}, *API_KEY_SECURITY],
-         responses={"400": _ERRORS["400"], "404": _ERRORS["404"]})
+@documented_errors(400, 401, 403, 404)
+@blp.doc(parameters=_LIST_PARAMETERS, security=[{}, *API_KEY_SECURITY])
 @blp.response(200, RequestSchema(many=True))
 def get_requests():
     """Service requests, newest first (at most 1000). Anonymous callers see published ones;
@@ -357,7 +387,8 @@ def _filtered(stmt):
 
 
 @blp.route("/requests/<request_id>.json", methods=["GET"])
-@blp.doc(security=[{}, *API_KEY_SECURITY], responses={"404": _ERRORS["404"]})
+@documented_errors(401, 403, 404)
+@blp.doc(security=[{}, *API_KEY_SECURITY])
 @blp.response(200, RequestSchema(many=True))
 def get_request(request_id: str):
     """One service request (a list of one, as the specification says)."""

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from flask import Blueprint, abort, make_response, render_template, request, url_for
+from flask import Blueprint, abort, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from wtforms import MonthField, SelectField, StringField
@@ -20,6 +20,7 @@ from core.clock import LOCAL_TZ, now
 from core.extensions import csrf, db
 from core.forms import BaseForm
 from core.models import Unit
+from core.public_urls import public_base_url, public_url_for
 from core.spreadsheets import fold
 from feedback.models import Publication
 from feedback.publication import KIND_LABELS, TOPIC_LABELS
@@ -200,13 +201,16 @@ def feed():
     items = list(db.session.execute(
         _newest_first(_filtered(filters)).limit(FEED_SIZE)).scalars())
     args = _args_without_page()
-    self_url = url_for(".feed", _external=True, **args)
-    feed_id = uuid.uuid5(uuid.NAMESPACE_URL, f"langnghe:pakn-answers:{request.host}:"
+    # Links and the feed's id come from PUBLIC_BASE_URL, never the Host header: a feed is
+    # cached and shared, and a forged Host would otherwise travel with it.
+    feed_id = uuid.uuid5(uuid.NAMESPACE_URL, f"langnghe:pakn-answers:{public_base_url()}:"
                          f"{sorted(args.items())}").urn
     updated = max((p.published_at or p.updated_at for p in items), default=None)
     body = render_template(
         "feedback/answers/atom.xml", items=items, units=_unit_names(items),
-        self_url=self_url, index_url=url_for(".index", _external=True, **args),
+        self_url=public_url_for(f"{bp.name}.feed", **args),
+        index_url=public_url_for(f"{bp.name}.index", **args),
+        entry_url=lambda slug: public_url_for(f"{bp.name}.show", slug=slug),
         feed_id=feed_id, updated=atom_time(updated), atom_time=atom_time,
         entry_id=entry_id, topic_labels=TOPIC_LABELS, excerpt=_excerpt)
     response = make_response(body)

@@ -17,10 +17,10 @@ import contextlib
 import marshmallow as ma
 from flask import abort, g, request
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 from werkzeug.exceptions import NotFound
 
 from core.access import Permission, can, require
+from core.api import Blueprint
 from core.api.auth import require_api_key
 from core.clock import now, today
 from core.org import unit_by_code

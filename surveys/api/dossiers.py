@@ -9,10 +9,10 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import abort, g
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 from werkzeug.exceptions import UnprocessableEntity
 
 from core.access import Permission, can
+from core.api import Blueprint
 from core.api.auth import require_api_key
 from core.audit import record_audit
 from core.exceptions import ServiceError

@@ -35,6 +35,7 @@ PERMISSION_LABELS = {
     Permission.FEEDBACK_INTAKE: _l("Submit citizen feedback (portal)"),
     Permission.FEEDBACK_VIEW: _l("Read feedback and its answers"),
     Permission.REPORTS_VIEW: _l("Read reports and statistics"),
+    Permission.METRICS_VIEW: _l("Read the operating metrics (Prometheus, /metrics)"),
 }
 STATUS_LABELS = {
     "active": _l("active"),
