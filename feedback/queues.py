@@ -9,6 +9,7 @@ folded; a tracking code or a register number ("123/2026") also finds its case.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -240,11 +241,20 @@ def list_cases(actor: Actor, filters: CaseFilters, *, scope: str = "inbox", page
     return [QueueRow(**row._mapping) for row in db.session.execute(stmt)], total
 
 
-def iter_cases(actor: Actor, filters: CaseFilters, *, scope: str = "inbox"):
-    """Every matching row, in queue order, read in batches (for exports)."""
+def iter_cases(actor: Actor, filters: CaseFilters, *,
+               scope: str = "inbox") -> Iterator[QueueRow]:
+    """Every matching row, in queue order, read in batches (for exports).
+
+    The statement is built now, while ``actor`` and its grants are still attached to the
+    request's session; the rows are read later, when a streamed response is sent, by then in
+    a new session (the request's was removed): nothing loaded before may be touched there."""
     stmt = ordered(filtered_statement(actor, filters, scope))
-    for row in db.session.execute(stmt, execution_options={"yield_per": 500}):
-        yield QueueRow(**row._mapping)
+
+    def rows() -> Iterator[QueueRow]:
+        for row in db.session.execute(stmt, execution_options={"yield_per": 500}):
+            yield QueueRow(**row._mapping)
+
+    return rows()
 
 
 # --- Bulk assignment. ----------------------------------------------------------------------

@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
+from core import create_app
 from core.clock import now
 from core.extensions import db
 from core.models import AuditEntry, Role
@@ -19,6 +20,7 @@ from feedback.models import FeedbackCase
 from feedback.queues import CaseFilters, bulk_assign, list_cases
 from feedback.tracking import format_tracking_code
 from feedback.workflow import TransitionInput, transition_case
+from tests.conftest import BASE_CONFIG, PASSWORD
 from tests.feedback.helpers import FULL_CONTACT, assign, build_org, submit_case
 
 pytestmark = pytest.mark.usefixtures("english_messages")
@@ -345,3 +347,45 @@ def test_bulk_assign_needs_triage_and_csrf(client, login, org, cases, app):
         app.config["WTF_CSRF_ENABLED"] = False
     db.session.refresh(cases["new"])
     assert cases["new"].state == "received"
+
+
+# --- Exports in a request of its own (as in production). ----------------------------------
+
+EXPORTS = [
+    ("officer", "/quan-tri/pakn/xuat.csv", {"new", "ours", "theirs"}),
+    ("handler", "/quan-tri/pakn/xuat.csv", {"ours"}),
+    ("approver", "/quan-tri/pakn/xuat.csv", {"ours"}),
+    ("handler", "/quan-tri/pakn/don-vi/xuat.csv", {"ours"}),
+    ("approver", "/quan-tri/pakn/don-vi/xuat.csv", {"ours"}),
+    ("admin", "/quan-tri/pakn/xuat.csv", {"new", "ours", "theirs"}),
+    ("admin", "/quan-tri/pakn/don-vi/xuat.csv", {"ours", "theirs"}),
+]
+
+
+def test_csv_export_streams_in_its_own_request(database_url, tmp_path, make_user, org, cases):
+    """As in production: an app without the tests' teardown (which forgets the signed-in
+    user), each request with its own app context and session, removed when the view returns,
+    before the streamed CSV is read. Every role got a 500 there (DetachedInstanceError on the
+    user's grants), although the tests' shared session hid it."""
+    admin = make_user(Role.SYSTEM_ADMIN)
+    usernames = {who: getattr(org, who).username for who in ("officer", "handler", "approver")}
+    usernames["admin"] = admin.username
+    codes = {name: case.tracking_code for name, case in cases.items()}
+    db.session.commit()  # end this test's transaction: the other app's requests write
+    served = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url,
+                         "UPLOAD_FOLDER": str(tmp_path / "uploads")})
+    try:
+        for who, path, expected in EXPORTS:
+            client = served.test_client()
+            client.set_cookie("lang", "en", domain="localhost")
+            assert client.post("/dang-nhap", data={"username": usernames[who],
+                                                   "password": PASSWORD}).status_code == 302
+            response = client.get(path)
+            assert response.status_code == 200, (who, path)
+            text = response.get_data(as_text=True)
+            rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+            assert rows[0][0] == "Tracking code"
+            assert {row[0] for row in rows[1:]} == {codes[name] for name in expected}, who
+    finally:
+        with served.app_context():
+            db.engine.dispose()
