@@ -6,7 +6,10 @@ or a PDF, and when its name's extension (if it has one) agrees with that content
 bzip2, xz, tar) are refused, and so are office documents, which are zip or OLE2 containers;
 an image or PDF with a zip archive glued to its end is refused too. Each file is at most
 FEEDBACK_ATTACHMENT_MAX_BYTES (10 MiB), and a web submission carries at most
-FEEDBACK_ATTACHMENT_MAX_FILES (3).
+FEEDBACK_ATTACHMENT_MAX_FILES (3). An image is at most FEEDBACK_ATTACHMENT_MAX_PIXELS (40
+megapixels, twice a good phone camera's): a few kilobytes of PNG can claim 20000×20000
+pixels, which anyone decoding it later (a viewer, a thumbnail) would pay for in memory. The
+size comes from the image's header, read by Pillow without decoding the pixels.
 
 Accepted files are kept outside the web root, in ``<UPLOAD_FOLDER>/feedback/``, under a random
 name with no extension; the original name, the detected type, the size and the SHA-256 are
@@ -17,12 +20,15 @@ stores files through ``store_attachment``.
 from __future__ import annotations
 
 import hashlib
+import io
 import secrets
 import unicodedata
+import warnings
 from pathlib import Path, PurePosixPath
 
 from flask import current_app
 from flask_babel import gettext as _
+from PIL import Image, UnidentifiedImageError
 
 from core.exceptions import NotFound, ServiceError
 from core.extensions import db
@@ -30,6 +36,7 @@ from feedback.models import FeedbackAttachment, FeedbackCase
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_FILES = 3
+MAX_PIXELS = 40_000_000
 ROLES = ("sender", "answer")
 
 # Detected content type → the extensions a file of that type may carry.
@@ -71,6 +78,35 @@ def max_bytes() -> int:
 
 def max_files() -> int:
     return int(current_app.config.get("FEEDBACK_ATTACHMENT_MAX_FILES", MAX_FILES))
+
+
+def max_pixels() -> int:
+    return int(current_app.config.get("FEEDBACK_ATTACHMENT_MAX_PIXELS", MAX_PIXELS))
+
+
+def image_pixels(content: bytes) -> int | None:
+    """Width × height from an image's header, without decoding it; None when Pillow cannot
+    read the header (HEIC, or a damaged file: nothing here decodes it either)."""
+    with warnings.catch_warnings():
+        # Pillow warns, then refuses, past its own bomb limit: the caller's limit is lower.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(content)) as image:
+                return image.size[0] * image.size[1]
+        except Image.DecompressionBombError:
+            return Image.MAX_IMAGE_PIXELS * 2 + 1  # past Pillow's limit, so past ours
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+            return None
+
+
+def _check_pixels(name: str, content: bytes) -> None:
+    pixels = image_pixels(content)
+    limit = max_pixels()
+    if pixels is not None and pixels > limit:
+        raise ServiceError(_("\u201c%(name)s\u201d has more than %(limit)s megapixels. Send a "
+                             "smaller photo (a phone's usual resolution is enough).",
+                             name=name, limit=f"{limit / 1_000_000:g}"),
+                           status=413, field="attachments")
 
 
 def sniff_type(content: bytes) -> str | None:
@@ -141,6 +177,8 @@ def validate_attachment(filename: str | None, content: bytes) -> str:
                              "a %(kind)s. Rename it or choose the right file.", name=name,
                              ext=extension, kind=LABELS[content_type]),
                            status=400, field="attachments")
+    if content_type.startswith("image/"):
+        _check_pixels(name, content)
     return content_type
 
 

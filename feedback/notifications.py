@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
@@ -25,7 +26,8 @@ from core.outbox import add_message, build_message
 from core.templating import format_date
 from feedback.intake import INTAKE_PREPARERS
 from feedback.models import FeedbackCase, FeedbackEvent, ReplyChannel
-from feedback.tracking import format_tracking_code
+from feedback.status import citizen_deadlines
+from feedback.tracking import CODE_PARAM, format_tracking_code
 from feedback.workflow import TRANSITION_HOOKS, add_event, current_answer
 
 log = logging.getLogger(__name__)
@@ -44,12 +46,14 @@ STATUS_PATH = "/tra-cuu/"
 Notice = Callable[[FeedbackCase], FeedbackEvent | None]
 
 
-def status_url() -> str:
-    """The public status page: from the request when there is one, else PUBLIC_BASE_URL."""
+def status_url(tracking_code: str | None = None) -> str:
+    """The public status page: from the request when there is one, else PUBLIC_BASE_URL.
+    With a tracking code, the link fills it in (see feedback.views.public.CODE_PARAM)."""
+    query = {CODE_PARAM: format_tracking_code(tracking_code)} if tracking_code else {}
     if has_request_context() and "feedback_public.status" in current_app.view_functions:
-        return url_for("feedback_public.status", _external=True)
+        return url_for("feedback_public.status", _external=True, **query)
     base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    return f"{base}{STATUS_PATH}"
+    return f"{base}{STATUS_PATH}" + (f"?{urlencode(query)}" if query else "")
 
 
 def render_message(name: str, **context: Any) -> tuple[str, str]:
@@ -86,10 +90,9 @@ def _case_context(case: FeedbackCase) -> dict[str, Any]:
         "code": format_tracking_code(case.tracking_code),
         "agency": case.agency.name_vi if case.agency is not None else "",
         "handling_unit": case.handling_unit.name_vi if case.handling_unit is not None else "",
-        "status_url": status_url(),
+        "status_url": status_url(case.tracking_code),
         "received_on": format_date(case.received_at),
-        "acknowledge_due": format_date(case.acknowledge_due_at),
-        "answer_due": format_date(case.answer_due_at),
+        "deadlines": citizen_deadlines(case),
     }
 
 

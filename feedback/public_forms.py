@@ -3,6 +3,7 @@ the status lookup. Labels are English msgids; the Vietnamese comes from the cata
 
 from __future__ import annotations
 
+from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -45,11 +46,49 @@ REPLY_LABELS = {
 }
 
 
+# WTForms' own messages (it ships no Vietnamese) → ours, so a citizen never reads English on
+# a Vietnamese page, whichever validator speaks. Keys are WTForms' msgids, word for word.
+WTFORMS_MESSAGES = {
+    "Field cannot be longer than %(max)d character.": _l("Write at most %(max)d characters."),
+    "Field cannot be longer than %(max)d characters.": _l("Write at most %(max)d characters."),
+    "Field must be at least %(min)d character long.": _l("Write at least %(min)d characters."),
+    "Field must be at least %(min)d characters long.": _l("Write at least %(min)d characters."),
+    "Field must be exactly %(max)d character long.": _l("Write exactly %(max)d characters."),
+    "Field must be exactly %(max)d characters long.": _l("Write exactly %(max)d characters."),
+    "Field must be between %(min)d and %(max)d characters long.": _l(
+        "Write from %(min)d to %(max)d characters."),
+    "This field is required.": _l("This field is required."),
+    "Not a valid choice.": _l("Choose one of the options."),
+    "Invalid Choice: could not coerce.": _l("Choose one of the options."),
+    "Invalid email address.": _l("The email address does not look right."),
+    "Invalid input.": _l("This value is not valid."),
+}
+
+
+class _CitizenTranslations:
+    """What WTForms asks for its messages: ours, in the request's language."""
+
+    def gettext(self, string: str) -> str:
+        mapped = WTFORMS_MESSAGES.get(string)
+        return str(mapped) if mapped is not None else get_translations().ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.gettext(singular if n == 1 else plural)
+
+
+class CitizenForm(BaseForm):
+    """A citizen page's form: WTForms' built-in messages come translated."""
+
+    class Meta(BaseForm.Meta):
+        def get_translations(self, form):
+            return _CitizenTranslations()
+
+
 def _choices(labels: dict) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in labels.items()]
 
 
-class PaknForm(BaseForm):
+class PaknForm(CitizenForm):
     kind = RadioField(_l("What are you sending?"), default=Kind.REPORT.value,
                       choices=_choices(KIND_LABELS),
                       validators=[DataRequired(message=_l("Choose a kind."))])
@@ -95,8 +134,8 @@ class PaknForm(BaseForm):
                        phone=self.phone.data or "", email=self.email.data or "")
 
 
-class StatusForm(BaseForm):
-    class Meta(BaseForm.Meta):
+class StatusForm(CitizenForm):
+    class Meta(CitizenForm.Meta):
         csrf = False  # a lookup changes nothing; no session cookie needed to read a status
 
     code = StringField(_l("Tracking code"), validators=[

@@ -13,10 +13,13 @@ import hmac
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import gettext as _
+from limits import RateLimitItem, parse
 from sqlalchemy import select
 
-from core.extensions import db
+from core.crypto import keyed_digest
+from core.extensions import db, limiter
 from feedback.intake import SECOND_FACTOR_DIGITS, phone_digits, second_factor_digest
 from feedback.models import (
     AnswerStatus,
@@ -55,6 +58,82 @@ def find_case_for_status(code_text: str | None, digits_text: str | None) -> Feed
     return case if hmac.compare_digest(expected, given) else None
 
 
+# Before acceptance the sender waits to hear whether it was accepted or transferred; once a
+# unit handles it, for the answer. No date in other states (the step is done, or paused).
+_WAITING_FOR_ACCEPTANCE = (CaseState.RECEIVED.value, CaseState.REGISTERED.value)
+_WAITING_FOR_ANSWER = (CaseState.ASSIGNED.value, CaseState.IN_PROGRESS.value,
+                       CaseState.ANSWER_DRAFTED.value, CaseState.APPROVED.value)
+
+
+@dataclass(frozen=True)
+class CitizenDeadlines:
+    """The dates a sender is told, the same on the sent page, in every message and on the
+    status page (templates feedback/public/_deadlines.html and messages/_deadlines.txt).
+
+    ``acknowledge_by``: when the sender hears whether it was accepted or transferred. That is
+    the acknowledgement limit (setting pakn.acknowledge_days, 10 working days, Law on Citizen
+    Reception; DOMAIN.md §3), not the office's internal transfer limit (pakn.transfer_days, 5
+    working days, Decree 20/2008), which only bounds the transfer itself; a rule that made the
+    transfer later than the acknowledgement would move the promise with it. ``answer_by``: the
+    answer limit, set when a unit is assigned (feedback.deadlines.set_answer_deadline);
+    ``answer_pending`` says it is not set yet."""
+
+    acknowledge_by: datetime | None = None
+    answer_by: datetime | None = None
+    answer_pending: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.acknowledge_by or self.answer_by or self.answer_pending)
+
+
+def citizen_deadlines(case: FeedbackCase) -> CitizenDeadlines:
+    """What ``CitizenDeadlines`` the sender of ``case`` is told in its current state."""
+    if is_suggestion(case):
+        return CitizenDeadlines()
+    if case.state in _WAITING_FOR_ACCEPTANCE:
+        dates = [d for d in (case.acknowledge_due_at, case.transfer_due_at) if d is not None]
+        return CitizenDeadlines(acknowledge_by=max(dates) if dates else None,
+                                answer_by=case.answer_due_at,
+                                answer_pending=case.answer_due_at is None)
+    if case.state in _WAITING_FOR_ANSWER and case.answer_due_at is not None:
+        return CitizenDeadlines(answer_by=case.answer_due_at)
+    return CitizenDeadlines()
+
+
+# Wrong lookups allowed per tracking code (a Flask-Limiter string): the four digits are a
+# second factor of 10,000 values, so each code gets few tries, whoever asks and from where.
+STATUS_ATTEMPTS = "5 per hour"
+_ATTEMPTS_NAMESPACE = "pakn-status-code"
+
+
+def _attempts() -> RateLimitItem:
+    return parse(current_app.config.get("FEEDBACK_STATUS_CODE_LIMIT", STATUS_ATTEMPTS))
+
+
+def _attempt_key(code_text: str | None) -> str | None:
+    """The counter's key for what was typed: a digest of the normalised code (no tracking
+    code in the limiter's storage), or None when it cannot be a code at all. Unknown codes
+    count like known ones, so a lock says nothing about whether a code exists."""
+    code = normalise_tracking_code(code_text or "")
+    if code is None or not limiter.enabled:
+        return None
+    return keyed_digest(_ATTEMPTS_NAMESPACE, code)
+
+
+def lookup_locked(code_text: str | None) -> bool:
+    """True when the code had too many wrong lookups lately (FEEDBACK_STATUS_CODE_LIMIT).
+    Counted in the rate limiter's storage: Redis, shared by every node, when configured."""
+    key = _attempt_key(code_text)
+    return key is not None and not limiter.limiter.test(_attempts(), _ATTEMPTS_NAMESPACE, key)
+
+
+def note_failed_lookup(code_text: str | None) -> None:
+    """Count a lookup of ``code_text`` that found nothing (unknown code or wrong digits)."""
+    key = _attempt_key(code_text)
+    if key is not None:
+        limiter.limiter.hit(_attempts(), _ATTEMPTS_NAMESPACE, key)
+
+
 @dataclass
 class PublicEvent:
     at: datetime
@@ -70,8 +149,7 @@ class PublicStatus:
     received_at: datetime
     registered_at: datetime | None
     handling: str | None          # the unit handling it, or "transferred to …"
-    due_at: datetime | None
-    due_label: str | None
+    deadlines: CitizenDeadlines
     events: list[PublicEvent] = field(default_factory=list)
     answer: str | None = None
     answered_at: datetime | None = None
@@ -126,17 +204,9 @@ def _sent_answer(case: FeedbackCase):
 def _handling(case: FeedbackCase, locale: str) -> str | None:
     if case.state == CaseState.TRANSFERRED.value and case.transferred_to:
         return _("Transferred to %(agency)s", agency=case.transferred_to)
-    if case.handling_unit is not None:
-        return case.handling_unit.name(locale)
-    return case.agency.name(locale) if case.agency is not None else None
-
-
-def _due_label(case: FeedbackCase) -> str | None:
-    if case.due_at is None:
-        return None
-    if case.state in (CaseState.RECEIVED.value, CaseState.REGISTERED.value):
-        return _("Decision on acceptance or transfer due by")
-    return _("Answer due by")
+    # Before assignment: the unit the sender chose, not the unit whose register holds it.
+    unit = case.handling_unit or case.origin_unit or case.agency
+    return unit.name(locale) if unit is not None else None
 
 
 def public_status(case: FeedbackCase, locale: str = "vi") -> PublicStatus:
@@ -144,7 +214,7 @@ def public_status(case: FeedbackCase, locale: str = "vi") -> PublicStatus:
         state=case.state, state_label=state_label(case.state), kind=case.kind,
         is_formal=case.is_formal, received_at=case.received_at,
         registered_at=case.registered_at, handling=_handling(case, locale),
-        due_at=case.due_at, due_label=_due_label(case), events=_public_events(case),
+        deadlines=citizen_deadlines(case), events=_public_events(case),
         looks_like_complaint=case.looks_like_complaint)
     answered_by = case
     master = case.master if case.master_id is not None else None

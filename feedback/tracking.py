@@ -16,6 +16,13 @@ _VALUE = {c: i for i, c in enumerate(ALPHABET)}
 _FOLD = str.maketrans({"O": "0", "I": "1", "L": "1"})
 DATA_LENGTH = 8
 CODE_LENGTH = DATA_LENGTH + 1
+# The status page's query parameter that fills in the code, in the links a sender receives
+# (the sent page, every message). A query rather than a fragment: it must work without
+# JavaScript. The request line is the only log it reaches: gunicorn's access log drops query
+# strings (deploy/gunicorn.conf.py), the app logs paths only, and Referrer-Policy
+# same-origin keeps it from other sites. The code alone shows nothing of a formal PAKN
+# without the phone's last 4 digits.
+CODE_PARAM = "ma"
 
 
 def check_character(data: str) -> str:

@@ -4,10 +4,15 @@ and a survey's low-rating offer), the "sent" page with the tracking code, and th
 
 No JavaScript. The form keeps everything the citizen typed on a validation error (files must
 be chosen again: browsers do not keep them). A hidden random key per rendered form makes a
-double click or a refresh create one case. The tracking code never goes in a URL: the sent
-page reads it from the session, and the status page is a POST. CSRF is checked by the form
-itself (the blueprint is exempt from the global check), so an expired token re-renders the
-form with the text instead of an error page.
+double click or a refresh create one case. The blank form is rendered once per unit-list
+version (feedback.public_form_page). The session remembers only the sent case's id, never
+its tracking code (the session cookie is signed, not encrypted); the sent page reads the
+code from the database. The links the sender receives (sent page, messages) fill the code in
+on the status page with ``?ma=`` (feedback.tracking.CODE_PARAM), so only the phone's last 4
+digits are typed; the lookup itself is a POST, and each code allows few wrong lookups
+(feedback.status.lookup_locked). CSRF is checked by the form itself (the blueprint is exempt
+from the global check), so an expired token re-renders the form with the text instead of an
+error page.
 """
 
 from __future__ import annotations
@@ -40,9 +45,22 @@ from core.settings import get_setting
 from feedback import attachments as files
 from feedback.intake import FeedbackSubmission, phone_digits, prepare_feedback, store_feedback
 from feedback.models import FeedbackCase, IntakeChannel, Kind, ReplyChannel, Topic
+from feedback.public_form_page import (
+    CSRF_PLACEHOLDER,
+    KEY_PLACEHOLDER,
+    form_pages,
+    stamp,
+    unit_list_version,
+)
 from feedback.public_forms import KIND_HINTS, PaknForm, StatusForm
-from feedback.status import find_case_for_status, public_status
-from feedback.tracking import format_tracking_code
+from feedback.status import (
+    citizen_deadlines,
+    find_case_for_status,
+    lookup_locked,
+    note_failed_lookup,
+    public_status,
+)
+from feedback.tracking import CODE_PARAM, format_tracking_code
 
 bp = Blueprint("feedback_public", __name__)
 csrf.exempt(bp)  # the forms check their own token (see the module docstring)
@@ -85,11 +103,10 @@ def _status_limit() -> str:
 @bp.route("/phan-anh/", methods=["GET", "POST"])
 @limiter.limit(_post_limit, methods=["POST"])
 def new():
-    form = PaknForm()
+    """The PAKN form: GET shows it (cached), POST checks and stores it."""
     if request.method == "GET":
-        units = _offer_all_units(form)
-        _prefill(form, {unit.code for unit, _label in units})
-        return _form_page(form)
+        return _blank_form()
+    form = PaknForm()
     # A POST that succeeds needs only the chosen unit as the select's one valid choice; the
     # whole directory is built only to show the form again.
     chosen = _unit(form.unit.data)
@@ -115,6 +132,25 @@ def new():
         return _form_page(form, files_posted=_files_posted()), error.status
 
 
+def _blank_form() -> str:
+    retention = int(get_setting("pakn.retention_months"))
+    if session.get("_flashes"):  # a message for this visitor only: not for the cache
+        return stamp(_render_blank(retention))
+    key = (_locale(), unit_list_version(), retention, request.full_path)
+    return stamp(form_pages().get_or_render(key, lambda: _render_blank(retention)))
+
+
+def _render_blank(retention_months: int) -> str:
+    """The blank form with placeholders for the per-visitor CSRF token and key."""
+    form = PaknForm()
+    units = _offer_all_units(form)
+    _prefill(form, {unit.code for unit, _label in units})
+    if form.meta.csrf:
+        form.csrf_token.current_token = CSRF_PLACEHOLDER
+    form.idempotency_key.data = KEY_PLACEHOLDER
+    return _form_page(form, retention_months=retention_months)
+
+
 def _offer_all_units(form: PaknForm) -> list[tuple[Unit, str]]:
     units = _public_units()
     form.unit.choices = [SelectChoice("", _("— Choose the agency or unit —"))] + [
@@ -137,7 +173,6 @@ def _submit(form: PaknForm, desk: Unit | None, uploads: list[tuple[str, bytes]])
         idempotency_key=_idempotency_key(form.idempotency_key.data)))
     _take_write_lock()  # only now: the checks above only read
     case, created = store_feedback(prepared)
-    code = case.tracking_code
     stored = []
     try:
         if created:
@@ -147,7 +182,8 @@ def _submit(form: PaknForm, desk: Unit | None, uploads: list[tuple[str, bytes]])
     except BaseException:
         files.discard_files(stored)
         raise
-    session[SENT_KEY] = {"code": code, "asked": form.kind.data, "at": int(time.time())}
+    # The case's id, not its code: the session cookie is signed but readable.
+    session[SENT_KEY] = {"case": case.id, "asked": form.kind.data, "at": int(time.time())}
     return redirect(url_for(".sent"), 303)
 
 
@@ -226,14 +262,17 @@ def _prefill(form: PaknForm, public_codes: set[str]) -> None:
         form.unit.data = parent.code if parent is not None else ""
 
 
-def _form_page(form: PaknForm, files_posted: bool = False) -> str:
+def _form_page(form: PaknForm, files_posted: bool = False,
+               retention_months: int | None = None) -> str:
+    if retention_months is None:
+        retention_months = int(get_setting("pakn.retention_months"))
     if not _KEY.match(form.idempotency_key.data or ""):
         form.idempotency_key.data = secrets.token_urlsafe(24)
     form.channel.data = _channel(form.channel.data)
     return render_template(
         "feedback/public/form.html", form=form, desk=_desk(form.desk.data),
         kind_hints=KIND_HINTS, files_posted=files_posted,
-        retention_months=int(get_setting("pakn.retention_months")),
+        retention_months=retention_months,
         max_files=files.max_files(), max_mb=f"{files.max_bytes() / 1024 / 1024:g}",
         problems=_problems(form))
 
@@ -310,12 +349,12 @@ def _locale() -> str:
 
 @bp.get("/phan-anh/da-gui")
 def sent():
+    """The tracking code and the dates of the case this browser sent lately."""
     remembered = session.get(SENT_KEY)
     remembered = remembered if isinstance(remembered, dict) else {}
     fresh = time.time() - int(remembered.get("at") or 0) < SENT_SECONDS
-    code = remembered.get("code") if fresh else None
-    case = db.session.execute(select(FeedbackCase).where(
-        FeedbackCase.tracking_code == code)).scalar_one_or_none() if code else None
+    case_id = remembered.get("case") if fresh else None
+    case = db.session.get(FeedbackCase, case_id) if isinstance(case_id, int) else None
     if case is None:
         # Nothing sent from this browser lately (or cookies are refused): say so plainly
         # rather than show an empty form to someone looking for their code.
@@ -325,7 +364,10 @@ def sent():
         and not case.is_formal
     return render_template(
         "feedback/public/sent.html", code=format_tracking_code(case.tracking_code),
-        case=case, demoted=demoted, agency_name=case.agency.name(_locale()))
+        case=case, demoted=demoted, agency_name=case.agency.name(_locale()),
+        deadlines=citizen_deadlines(case),
+        status_link=url_for(".status", **{CODE_PARAM: format_tracking_code(
+            case.tracking_code)}))
 
 
 # --- The status page ------------------------------------------------------------------------
@@ -333,13 +375,19 @@ def sent():
 @bp.route("/tra-cuu/", methods=["GET", "POST"])
 @limiter.limit(_status_limit, methods=["POST"])
 def status():
+    """Look a case up by tracking code (filled in by ``?ma=``) and the phone's 4 digits."""
     form = StatusForm()
     if request.method == "GET":
+        form.code.data = (request.args.get(CODE_PARAM) or "")[:40]
         return render_template("feedback/public/status.html", form=form, status=None)
     if not form.validate():
         return render_template("feedback/public/status.html", form=form, status=None), 400
+    if lookup_locked(form.code.data):
+        return render_template("feedback/public/status.html", form=form, status=None,
+                               locked=True), 429
     case = find_case_for_status(form.code.data, form.digits.data)
     if case is None:
+        note_failed_lookup(form.code.data)
         return render_template("feedback/public/status.html", form=form, status=None,
                                not_found=True), 404
     return render_template("feedback/public/status.html", form=StatusForm(formdata=None),

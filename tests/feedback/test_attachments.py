@@ -11,6 +11,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 
 from core.exceptions import ServiceError
 from core.extensions import db
@@ -201,5 +202,53 @@ def test_web_form_refuses_bad_files_and_keeps_the_text(client, app, org, files, 
     assert "choose your files again" in html.lower()
     assert "Hồ sơ cấp phép xây dựng của tôi bị trễ hẹn 10 ngày." in html
     assert "Nguyễn Văn An" in html
+    assert db.session.scalar(db.select(db.func.count(FeedbackCase.id))) == 0
+    assert _stored_files(app) == []
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A few hundred bytes of PNG whose header claims ``width`` × ``height`` pixels."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize(("width", "height"), [(20000, 20000), (8000, 5001)])
+def test_images_over_40_megapixels_are_refused_from_the_header(app, width, height):
+    content = png_claiming(width, height)
+    assert len(content) < 1000  # tiny on the wire: only the header says how big it is
+    with pytest.raises(ServiceError) as refused:
+        attachments.validate_attachment("bom.png", content)
+    assert refused.value.status == 413
+    assert "“bom.png” has more than 40 megapixels" in refused.value.message
+
+
+def test_an_image_at_the_pixel_cap_is_accepted(app):
+    assert attachments.validate_attachment("ok.png", png_claiming(8000, 5000)) == "image/png"
+
+
+@pytest.mark.parametrize("app_config", [{"FEEDBACK_ATTACHMENT_MAX_PIXELS": 100}])
+def test_pixel_cap_is_configurable_and_applies_to_jpeg(app):
+    with pytest.raises(ServiceError):
+        attachments.validate_attachment("a.png", png_claiming(11, 10))
+    assert attachments.validate_attachment("a.jpg", jpeg_bytes()) == "image/jpeg"  # 4×4
+
+
+def test_the_pixel_message_is_in_vietnamese_for_citizens(app):
+    with force_locale("vi"), pytest.raises(ServiceError) as refused:
+        attachments.validate_attachment("bom.png", png_claiming(20000, 20000))
+    assert refused.value.message.startswith("“bom.png” có hơn 40 megapixel. Ông/Bà vui lòng")
+
+
+def test_web_form_refuses_a_pixel_bomb_and_keeps_the_text(client, app, org):
+    response = _post(client, [("anh.png", png_bytes()),
+                              ("bom.png", png_claiming(20000, 20000))])
+    assert response.status_code == 413
+    html = response.get_data(as_text=True)
+    assert "“bom.png” has more than 40 megapixels." in html
+    assert "Hồ sơ cấp phép xây dựng của tôi bị trễ hẹn 10 ngày." in html
     assert db.session.scalar(db.select(db.func.count(FeedbackCase.id))) == 0
     assert _stored_files(app) == []

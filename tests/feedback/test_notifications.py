@@ -87,8 +87,8 @@ def test_received_email_reaches_the_sender_without_other_data(app, org, smtp):
     assert "UBND tỉnh Thử nghiệm" in body  # the agency's name, UTF-8 intact
     assert f"{BASE_URL}/tra-cuu/" in body
     assert format_date(case.acknowledge_due_at) in body
-    assert _vi("You will need the tracking code and the last 4 digits of your phone "
-               "number.") in body
+    assert _vi("The link fills in the tracking code: type only the last 4 digits of your "
+               "phone number.") in body
     # No personal data in the message body, and nothing of the other sender.
     for secret in ("Nguyễn Văn An", "Trần Hưng Đạo", "0912", "345 678",
                    "Trần Thị Bình", "Hàng Bạc", "0987", format_tracking_code(

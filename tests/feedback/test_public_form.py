@@ -10,6 +10,7 @@ from flask import render_template
 from core.extensions import db
 from feedback.models import FeedbackCase
 from feedback.tracking import format_tracking_code
+from feedback.views.public import SENT_KEY
 from tests.feedback.helpers import build_org
 
 URL = "/phan-anh/"
@@ -140,8 +141,8 @@ def test_report_without_address_is_demoted_to_a_suggestion(client, org):
     ({"phone": "12"}, "phone", "The phone number does not look right."),
     ({"phone": "0912", "reply_channel": "none"}, "phone", "does not look right"),
     ({"phone": "", "reply_channel": "zalo"}, "phone", "Give a phone number"),
-    ({"kind": "complaint"}, "kind", "Not a valid choice"),
-    ({"content": "x" * 10_001}, "content", "10000"),
+    ({"kind": "complaint"}, "kind", "Choose one of the options."),
+    ({"content": "x" * 10_001}, "content", "Write at most 10000 characters."),
 ])
 def test_validation_errors_keep_everything_typed(client, org, changes, field, message):
     data = form_data(procedure_name="Cấp giấy phép xây dựng", dossier_code="HS-2026-0042",
@@ -261,3 +262,75 @@ def test_survey_low_rating_offer_links_to_the_form_with_unit_desk_and_channel(ap
             contact=None, refresh_seconds=8)
     link = re.search(r'href="([^"]*/phan-anh/[^"]*)"', html).group(1)
     assert "unit=P-HCC" in link and "desk=P-HCC-Q1" in link and "channel=survey" in link
+
+
+def test_length_errors_are_in_vietnamese_on_vietnamese_pages(client_vi, org):
+    response = client_vi.post(URL, data=form_data(title="t" * 301, location="x" * 301,
+                                                  content="y" * 10_001))
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Vui lòng nhập tối đa 10000 ký tự." in html
+    assert "Vui lòng nhập tối đa 300 ký tự." in html  # the location (the title's cap is 300 too)
+    assert "Field cannot be longer" not in html and "characters" not in html
+    assert cases() == []
+
+
+def test_a_wrong_choice_is_explained_in_vietnamese(client_vi, org):
+    html = client_vi.post(URL, data=form_data(kind="complaint")).get_data(as_text=True)
+    assert "Vui lòng chọn một trong các lựa chọn." in html and "Not a valid choice" not in html
+
+
+def _session(app, client) -> dict:
+    cookie = client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
+    return app.session_interface.get_signing_serializer(app).loads(cookie.value)
+
+
+def test_the_session_cookie_holds_the_case_id_not_the_tracking_code(app, client, org):
+    assert client.post(URL, data=form_data()).status_code == 303
+    [case] = cases()
+    remembered = _session(app, client)
+    assert remembered[SENT_KEY]["case"] == case.id
+    assert case.tracking_code not in str(remembered)
+    assert format_tracking_code(case.tracking_code) not in str(remembered)
+    # The sent page works from the id alone, without script, and its link fills the code in.
+    html = client.get(SENT).get_data(as_text=True)
+    assert format_tracking_code(case.tracking_code) in html and "<script" not in html
+    assert f'href="/tra-cuu/?ma={format_tracking_code(case.tracking_code)}"' in html
+
+
+def test_the_form_page_is_rendered_once_per_unit_list(client, org, make_unit, monkeypatch):
+    import feedback.views.public as public
+
+    listed = []
+    real = public.public_directory
+    monkeypatch.setattr(public, "public_directory", lambda: listed.append(1) or real())
+    first = client.get(URL).get_data(as_text=True)
+    second = client.get(URL).get_data(as_text=True)
+    assert len(listed) == 1  # the second visitor got the cached page
+    keys = [re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', page).group(1)
+            for page in (first, second)]
+    assert keys[0] != keys[1] and "PLACEHOLDER" not in first + second
+    org.department.name_vi = "Sở Nội vụ (đổi tên)"
+    db.session.commit()
+    assert "Sở Nội vụ (đổi tên)" in client.get(URL).get_data(as_text=True)
+    make_unit("P-SXD", parent=org.province, name_vi="Sở Xây dựng")
+    assert "Sở Xây dựng" in client.get(URL).get_data(as_text=True)
+    assert len(listed) == 3
+
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
+def test_each_visitor_of_the_cached_form_gets_their_own_csrf_token(app, client, org):
+    other = app.test_client()
+    pages = [c.get(URL).get_data(as_text=True) for c in (client, other)]
+    tokens = [re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+              for page in pages]
+    assert tokens[0] != tokens[1]
+    assert client.post(URL, data=form_data(csrf_token=tokens[0])).status_code == 303
+    assert other.post(URL, data=form_data(csrf_token=tokens[1], idempotency_key="o" * 32)
+                      ).status_code == 303
+    assert len(cases()) == 2
+
+
+def test_a_unit_code_in_the_link_preselects_the_unit(client, org):
+    html = client.get(f"{URL}?unit=P-STC").get_data(as_text=True)
+    assert '<option selected value="P-STC">' in html

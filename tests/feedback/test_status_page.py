@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import re
+import time
+from datetime import datetime
 
 import pytest
+from sqlalchemy import select
 
-from core.clock import local
+from core.clock import LOCAL_TZ, local
 from core.extensions import db
+from core.models import OutboxMessage
 from feedback.intake import Contact
 from feedback.models import Publication
 from feedback.status import find_case_for_status, public_status
 from feedback.tracking import ALPHABET, check_character, format_tracking_code
+from feedback.views.public import SENT_KEY
 from feedback.workflow import TransitionInput, transition_case
 from tests.feedback.helpers import FULL_CONTACT, answer_and_send, assign, build_org, submit_case
 
@@ -62,9 +67,10 @@ def test_right_code_and_digits_show_the_state_and_nothing_personal(client, org):
     assert state_of(response) == "Received"
     assert format_tracking_code(case.tracking_code) in html
     assert local(case.received_at).strftime("%d/%m/%Y") in html
-    assert "UBND tỉnh Thử nghiệm" in html  # with the agency until it is assigned
-    assert "Decision on acceptance or transfer due by" in html
-    assert local(case.due_at).strftime("%d/%m/%Y") in html
+    # Before assignment: the unit the sender chose (Sở Nội vụ), not the registering province.
+    assert "<dt>Sent to</dt><dd>Sở Nội vụ</dd>" in html and "UBND tỉnh" not in html
+    assert ("Acceptance or transfer: you will be told by "
+            f"{local(case.acknowledge_due_at).strftime('%d/%m/%Y')} at the latest.") in html
     for value in PERSONAL:
         assert value not in html, value
     assert case.tracking_code not in response.request.url
@@ -105,7 +111,7 @@ def test_answered_case_shows_unit_answer_and_public_timeline_without_staff(clien
     first = lookup(client, case.tracking_code, DIGITS)
     in_progress = first.get_data(as_text=True)
     assert state_of(first) == "Assigned to a handling unit" and "Sở Nội vụ" in in_progress
-    assert "Answer due by" in in_progress
+    assert "Answer: by " in in_progress
     assert local(case.answer_due_at).strftime("%d/%m/%Y") in in_progress
     assert "Sở Nội vụ đã kiểm tra" not in in_progress  # no answer before it is sent
     answer_and_send(case, org, body="Sở Nội vụ đã kiểm tra và khắc phục.\nTrân trọng.")
@@ -226,3 +232,95 @@ def test_answer_naming_a_person_is_redacted_where_the_code_alone_opens_the_page(
     answer_and_send(formal, org, body=letter)
     html = lookup(client, formal.tracking_code, "5678").get_data(as_text=True)
     assert "Kính gửi ông Nguyễn Văn An" in html
+
+
+# --- One deadline story (issue 12) ------------------------------------------------------------
+# Received on Friday 24/04/2026. The day of receipt is not counted (Civil Code art. 147); Monday
+# 27/04 is the observed Hùng Kings' day (10/3 lunar fell on Sunday 26/04), Thursday 30/04 and
+# Friday 01/05 are holidays. Working days: 28, 29/04, 04, 05, 06, 07, 08, 11, 12, 13/05, so the
+# 10-working-day acknowledgement (Law on Citizen Reception, pakn.acknowledge_days) ends on
+# Wednesday 13/05/2026; the 5-day internal transfer limit (Decree 20/2008) would be 07/05, and
+# the 15-working-day answer limit (pakn.answer_days) goes on to 14, 15, 18, 19, 20/05.
+RECEIVED = datetime(2026, 4, 24, 10, 0, tzinfo=LOCAL_TZ)
+ACKNOWLEDGE = "Thụ lý hoặc chuyển đơn: Ông/Bà được thông báo chậm nhất ngày 13/05/2026."
+ANSWER_LATER = "Trả lời: thời hạn được xác định khi đơn vị có thẩm quyền được giao xử lý."
+ANSWER = "Trả lời: chậm nhất ngày 20/05/2026."
+SENTENCES = re.compile(r"(Thụ lý hoặc chuyển đơn: [^<\n]*\.|Trả lời: [^<\n]*\.)")
+
+
+def _outbox_body(case, purpose: str) -> str:
+    [message] = db.session.execute(select(OutboxMessage).where(
+        OutboxMessage.object_id == str(case.id), OutboxMessage.purpose == purpose)).scalars()
+    return message.body
+
+
+def _sent_page(client, case) -> str:
+    with client.session_transaction() as sess:
+        sess[SENT_KEY] = {"case": case.id, "asked": case.kind, "at": int(time.time())}
+    return client.get("/phan-anh/da-gui").get_data(as_text=True)
+
+
+def test_sent_page_messages_and_status_state_the_same_dates(client_vi, org):
+    case = submit_case(org, reply_channel="email", received_at=RECEIVED)
+    places = {"sent page": _sent_page(client_vi, case),
+              "received message": _outbox_body(case, "feedback.received"),
+              "status page": lookup(client_vi, case.tracking_code, DIGITS).get_data(
+                  as_text=True)}
+    for place, text in places.items():
+        assert SENTENCES.findall(text) == [ACKNOWLEDGE, ANSWER_LATER], place
+        assert "07/05/2026" not in text and "14/12/2026" not in text, place
+    assign(case, org)
+    places = {"assigned message": _outbox_body(case, "feedback.assigned"),
+              "status page": lookup(client_vi, case.tracking_code, DIGITS).get_data(
+                  as_text=True)}
+    for place, text in places.items():
+        assert SENTENCES.findall(text) == [ANSWER], place
+
+
+def test_links_the_sender_gets_carry_the_code_and_fill_it_in(client_vi, org):
+    case = submit_case(org, reply_channel="email")
+    code = format_tracking_code(case.tracking_code)
+    assert f"/tra-cuu/?ma={code}" in _outbox_body(case, "feedback.received")
+    sent = _sent_page(client_vi, case)
+    link = re.search(r'<a class="button" href="([^"]+)">', sent).group(1)
+    assert link == f"/tra-cuu/?ma={code}"
+    form = client_vi.get(link).get_data(as_text=True)
+    assert re.search(rf'<input[^>]*id="code"[^>]*value="{code}"', form)
+    assert re.search(r'<input[^>]*id="digits"[^>]*value=""', form)
+    assert "4 chữ số cuối" in sent  # only the digits are left to type
+
+
+def test_before_assignment_the_status_names_the_chosen_unit(client, org):
+    case = submit_case(org, origin_unit=org.other_department)
+    assert case.agency_id == org.province.id  # registered by the province's PAKN office
+    html = lookup(client, case.tracking_code, DIGITS).get_data(as_text=True)
+    assert "<dt>Sent to</dt><dd>Sở Tài chính</dd>" in html
+    assign(case, org)  # the office sends it to Sở Nội vụ
+    html = lookup(client, case.tracking_code, DIGITS).get_data(as_text=True)
+    assert "<dt>Handled by</dt><dd>Sở Nội vụ</dd>" in html
+
+
+# --- Attempts per tracking code (issue 13) ------------------------------------------------------
+LOCKED = "Too many wrong attempts for this tracking code."
+
+
+@pytest.mark.parametrize("app_config", [{"FEEDBACK_STATUS_LIMIT": "100 per minute"}])
+def test_five_wrong_digits_lock_that_code_only(client, org):
+    case = submit_case(org)
+    other = submit_case(org, content="Một phản ánh khác.")
+    for wrong in ("0000", "1111", "2222", "3333", "4444"):
+        assert lookup(client, case.tracking_code, wrong).status_code == 404
+    refused = lookup(client, case.tracking_code, DIGITS)  # even the right digits now
+    assert refused.status_code == 429 and state_of(refused) is None
+    assert LOCKED in refused.get_data(as_text=True)
+    assert lookup(client, other.tracking_code, DIGITS).status_code == 200
+
+
+@pytest.mark.parametrize("app_config", [{"FEEDBACK_STATUS_LIMIT": "100 per minute"}])
+def test_an_unknown_code_locks_the_same_way(client, org):
+    # A lock must not tell a real code from an unknown one.
+    data = "ZZZZZZZZ"
+    unknown = data + check_character(data)
+    assert find_case_for_status(unknown, DIGITS) is None
+    answers = [lookup(client, unknown, DIGITS).status_code for _ in range(6)]
+    assert answers == [404] * 5 + [429]
