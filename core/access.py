@@ -74,9 +74,6 @@ API_KEY_PERMISSIONS: frozenset[Permission] = frozenset(
      P.METRICS_VIEW}
 )
 
-# Only a system admin may hand out these roles; a unit admin grants the rest in their subtree.
-ROLES_ONLY_SYSTEM_ADMIN_GRANTS = frozenset({Role.SYSTEM_ADMIN})
-
 Actor = User | ApiKey
 
 
@@ -179,11 +176,30 @@ def require_somewhere(actor: Actor | None, perm: Permission) -> None:
     abort(403)
 
 
-def grantable_roles(actor: User) -> list[Role]:
-    """Roles this admin may hand out (within the units they administer)."""
-    if can_globally(actor, Permission.USERS_MANAGE):
-        return list(Role)
-    return [role for role in Role if role not in ROLES_ONLY_SYSTEM_ADMIN_GRANTS]
+def may_grant_role(actor: Actor, role: Role, unit: Unit | None) -> bool:
+    """May ``actor`` hand out ``role`` on ``unit`` (None: everywhere)? Only where they manage
+    accounts, and only a role whose every permission they hold there themselves: otherwise a
+    unit administrator could grant a colleague, or an account of their own making, the PAKN
+    roles that read citizens' contact data."""
+    needed = ROLE_PERMISSIONS[role] | {Permission.USERS_MANAGE}
+    if unit is None:
+        return all(can_globally(actor, perm) for perm in needed)
+    return all(can(actor, perm, unit) for perm in needed)
+
+
+def grantable_roles(actor: Actor) -> list[Role]:
+    """Roles ``actor`` may hand out on at least one unit (``may_grant_role`` decides per unit)."""
+    return [role for role in Role if _grantable_somewhere(actor, role)]
+
+
+def _grantable_somewhere(actor: Actor, role: Role) -> bool:
+    held = [scopes(actor, perm) for perm in ROLE_PERMISSIONS[role] | {Permission.USERS_MANAGE}]
+    if any(paths == [] for paths in held):
+        return False
+    # Subtrees meet in the subtree of the deepest of their roots, so trying every root suffices.
+    roots = [path for paths in held if paths is not None for path in paths] or [""]
+    return any(all(paths is None or any(root.startswith(p) for p in paths) for paths in held)
+               for root in roots)
 
 
 def visible_units(actor: Actor, perm: Permission = Permission.UNITS_VIEW) -> list[Unit]:

@@ -72,6 +72,13 @@ def issue_api_key(
     if not wanted:
         raise ServiceError(_("Choose at least one permission."), field="permissions",
                            status=400)
+    # A key acts on its own, so it may do nothing its creator could not do on its unit: a unit
+    # administrator must not mint, say, dossier rating tokens they cannot issue themselves.
+    lacking = [perm for perm in wanted if not can(actor, Permission(perm), unit)]
+    if lacking:
+        raise ServiceError(_("You cannot give a key permissions you do not hold on its unit: "
+                             "%(names)s.", names=", ".join(lacking)), field="permissions",
+                           status=403)
     if expires_at is not None and expires_at <= now():
         raise ServiceError(_("The expiry must be in the future."), field="expires_at",
                            status=400)

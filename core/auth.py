@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from enum import Enum
 
-from flask import current_app, session
+from flask import current_app, has_request_context, session
 from flask_login import login_user, logout_user
 from sqlalchemy import delete, func, update
 
@@ -102,12 +102,16 @@ def end_login_session(reason: str = "logout") -> None:
     session.clear()
 
 
-def end_all_sessions(user: User, reason: str) -> None:
-    db.session.execute(
-        update(LoginSession)
-        .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
-        .values(ended_at=now(), end_reason=reason)
-    )
+def end_all_sessions(user: User, reason: str, *, keep_current: bool = False) -> None:
+    """End every live session of ``user``; with ``keep_current``, all but the one of this
+    request (the person who just changed their password stays signed in here)."""
+    stmt = (update(LoginSession)
+            .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+            .values(ended_at=now(), end_reason=reason))
+    token = session.get(SESSION_KEY) if keep_current and has_request_context() else None
+    if token:
+        stmt = stmt.where(LoginSession.token_hash != _token_hash(token))
+    db.session.execute(stmt)
 
 
 def load_session_user(user_id: str) -> User | None:
@@ -153,6 +157,9 @@ def change_password(user: User, current: str, new: str) -> list[str]:
     if problems:
         return problems
     _set_password(user, new)
+    # Whoever may have learnt the old password (a stolen laptop, a shared screen) is
+    # signed out on every other device.
+    end_all_sessions(user, "password_changed", keep_current=True)
     record_audit("user.password_changed", object_type="user", object_id=user.id)
     return []
 

@@ -135,10 +135,13 @@ def test_unit_admin_cannot_grant_system_admin_or_roles_elsewhere(client, tree, m
     client.post(f"/quan-tri/nguoi-dung/{target.id}/vai-tro",
                 data={"g-role": "system_admin", "g-unit_id": "0"})
     client.post(f"/quan-tri/nguoi-dung/{target.id}/vai-tro",
-                data={"g-role": "approver", "g-unit_id": str(tree["SNV"].id)})
-    db.session.refresh(target)
-    assert [(g.role, g.unit_id) for g in target.grants] == [("handler", tree["DL"].id)]
+                data={"g-role": "unit_admin", "g-unit_id": str(tree["SNV"].id)})
+    # Approving PAKN is a power the unit administrator does not hold, so cannot hand out.
     client.post(f"/quan-tri/nguoi-dung/{target.id}/vai-tro",
                 data={"g-role": "approver", "g-unit_id": str(tree["DL"].id)})
     db.session.refresh(target)
-    assert sorted(g.role for g in target.grants) == ["approver", "handler"]
+    assert [(g.role, g.unit_id) for g in target.grants] == [("handler", tree["DL"].id)]
+    client.post(f"/quan-tri/nguoi-dung/{target.id}/vai-tro",
+                data={"g-role": "unit_admin", "g-unit_id": str(tree["DL"].id)})
+    db.session.refresh(target)
+    assert sorted(g.role for g in target.grants) == ["handler", "unit_admin"]

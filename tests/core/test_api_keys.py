@@ -23,7 +23,9 @@ KEY_FORMAT = re.compile(r"^ln_([A-Za-z0-9]{8})_([A-Za-z0-9_-]{43})$")  # 32 byte
 @pytest.fixture
 def issue(make_user):
     def build(unit, permissions=("units.view",), **fields):
-        admin = make_user(Role.UNIT_ADMIN, unit=unit)
+        # A system administrator: a unit administrator may give a key only permissions they
+        # hold themselves (tests below), and some of these keys carry feedback.intake.
+        admin = make_user(Role.SYSTEM_ADMIN)
         key, plaintext = issue_api_key("Hệ thống một cửa", unit, list(permissions),
                                        actor=admin, **fields)
         db.session.commit()
@@ -244,3 +246,31 @@ def test_rate_limit_per_key_answers_429_json(make_app):
             ApiKeyUse.api_key_id == first_id).order_by(ApiKeyUse.id)).all()
         db.session.remove()
     assert statuses == [200, 200, 200, 429, 429]
+
+
+def test_a_key_carries_only_permissions_its_creator_holds_on_its_unit(app, make_unit, make_user):
+    # Issue 13, defect 3: a unit administrator could mint a key issuing dossier rating tokens
+    # (dossiers.write) and taking in PAKN (feedback.intake) for their unit, which they lack.
+    parent = make_unit("A")
+    desk = make_unit("A1", parent=parent, kind="desk")
+    admin = make_user(Role.UNIT_ADMIN, unit=parent)
+    for wanted in (["dossiers.write"], ["units.view", "feedback.intake"], ["feedback.view"]):
+        with app.test_request_context(), pytest.raises(ServiceError) as refused:
+            issue_api_key("Một cửa", parent, wanted, actor=admin)
+        assert refused.value.status == 403 and refused.value.field == "permissions"
+        assert wanted[-1] in refused.value.message
+    assert db.session.scalar(db.select(db.func.count(ApiKey.id))) == 0
+    # Held on the desk only (desk staff there): a key for the desk, not for the parent unit.
+    db.session.add(RoleGrant(user=admin, role=Role.DESK_STAFF.value, unit_id=desk.id))
+    db.session.commit()
+    with app.test_request_context():
+        key, _plain = issue_api_key("Một cửa", desk, ["dossiers.write", "units.view"],
+                                    actor=admin)
+        assert key.permissions == ["dossiers.write", "units.view"]
+        with pytest.raises(ServiceError) as wider:
+            issue_api_key("Một cửa", parent, ["dossiers.write"], actor=admin)
+    assert wider.value.status == 403
+    # A system administrator holds everything everywhere.
+    with app.test_request_context():
+        issue_api_key("Cổng", parent, ["dossiers.write", "feedback.intake", "feedback.view"],
+                      actor=make_user(Role.SYSTEM_ADMIN))

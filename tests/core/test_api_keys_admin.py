@@ -41,7 +41,7 @@ def _key_count() -> int:
 
 
 def test_unit_admin_issues_a_key_that_is_shown_once(client, units, admin_a):
-    response = _issue(client, units["A"], permissions=["units.view", "feedback.intake"],
+    response = _issue(client, units["A"], permissions=["units.view", "reports.view"],
                       expires_at="2099-01-31")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
@@ -51,7 +51,7 @@ def test_unit_admin_issues_a_key_that_is_shown_once(client, units, admin_a):
     assert response.headers["Cache-Control"] == "no-store"
     key = db.session.scalar(db.select(ApiKey))
     assert key.created_by_id == admin_a.id and key.unit_id == units["A"].id
-    assert key.permissions == ["feedback.intake", "units.view"]
+    assert key.permissions == ["reports.view", "units.view"]
     # "Valid until 31/01/2099" means through that day in Vietnam (UTC+7).
     assert key.expires_at == datetime(2099, 1, 31, 23, 59, 59, tzinfo=LOCAL_TZ)
     # Never again: not on the list, not on the key's own page.
@@ -141,3 +141,16 @@ def test_revoke_needs_a_reason_then_the_key_is_refused(client, units, admin_a):
 
 def test_menu_shows_api_keys_to_unit_admins(client, units, admin_a):
     assert 'href="/quan-tri/khoa-api"' in client.get("/quan-tri/").get_data(as_text=True)
+
+
+def test_unit_admin_cannot_mint_a_key_with_permissions_they_lack(client, units, admin_a):
+    # Issue 13, defect 3: through the page, a unit administrator could tick "send dossiers and
+    # ask for rating tokens" and "submit citizen feedback" for their own unit.
+    form = client.get("/quan-tri/khoa-api/moi").get_data(as_text=True)
+    assert 'value="units.view"' in form and 'value="reports.view"' in form
+    assert 'value="dossiers.write"' not in form and 'value="feedback.intake"' not in form
+    for wanted in (["dossiers.write"], ["units.view", "feedback.intake"]):
+        response = _issue(client, units["A"], permissions=wanted)
+        assert response.status_code == 400
+        assert "is not a valid choice" in response.get_data(as_text=True)
+    assert _key_count() == 0

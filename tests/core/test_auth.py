@@ -159,17 +159,49 @@ def test_password_change_enforces_the_policy(client, make_user, login):
 
 def test_admin_reset_forces_a_change_and_signs_out(app, make_user, login, make_unit):
     unit = make_unit("A")
-    admin = make_user(Role.UNIT_ADMIN, unit)
+    admin = make_user(Role.SYSTEM_ADMIN)
     staff = make_user(Role.HANDLER, unit)
-    staff_client, admin_client = app.test_client(), app.test_client()
+    staff_client, other_device, admin_client = (app.test_client(), app.test_client(),
+                                                app.test_client())
     login(staff_client, staff)
+    login(other_device, staff)
     login(admin_client, admin)
     response = admin_client.post(f"/quan-tri/nguoi-dung/{staff.id}/dat-lai-mat-khau",
                                  data={"r-password": "tạm thời 2026 xyz", "r-reason": "forgot"})
     assert response.status_code == 302
-    assert not _signed_in(staff_client)
+    assert not _signed_in(staff_client) and not _signed_in(other_device)
+    db.session.rollback()
+    ended = db.session.scalars(db.select(LoginSession.end_reason).where(
+        LoginSession.user_id == staff.id)).all()
+    assert ended == ["password_reset", "password_reset"]
     login(staff_client, staff, password="tạm thời 2026 xyz")
     response = staff_client.get("/quan-tri/don-vi")
     assert response.status_code == 302 and "/tai-khoan/mat-khau" in response.headers["Location"]
     user = db.session.get(User, staff.id)
     assert user.must_change_password is True
+
+
+def test_a_password_change_ends_every_other_session_of_the_account(app, make_user, login):
+    # Issue 13, defect 4: the sessions on other devices stayed signed in.
+    user = make_user(Role.HANDLER, username="doimatkhau")
+    here, laptop, phone = app.test_client(), app.test_client(), app.test_client()
+    someone_else = app.test_client()
+    for client in (here, laptop, phone):
+        login(client, user)
+    login(someone_else, make_user(Role.HANDLER, username="dongnghiep"))
+    response = here.post("/tai-khoan/mat-khau", data={
+        "current": PASSWORD, "new": "mùa thu Lạng Sơn 2026", "confirm": "mùa thu Lạng Sơn 2026"})
+    assert response.status_code == 302
+    assert _signed_in(here)
+    assert not _signed_in(laptop) and not _signed_in(phone)
+    assert _signed_in(someone_else)
+    db.session.rollback()
+    reasons = db.session.scalars(db.select(LoginSession.end_reason).where(
+        LoginSession.user_id == user.id).order_by(LoginSession.id)).all()
+    assert reasons == [None, "password_changed", "password_changed"]
+    # A wrong current password changes nothing and signs no one out.
+    login(laptop, user, password="mùa thu Lạng Sơn 2026")
+    refused = here.post("/tai-khoan/mat-khau", data={
+        "current": "wrong", "new": "một mật khẩu khác hẳn", "confirm": "một mật khẩu khác hẳn"})
+    assert refused.status_code == 400
+    assert _signed_in(laptop)

@@ -102,6 +102,9 @@ def api_key_new():
     form = IssueKeyForm()
     form.unit_id.choices = [SelectChoice(unit.id, "— " * unit.depth + unit.name_vi)
                             for unit in visible_units(current_user, Permission.APIKEYS_MANAGE)]
+    # Offer only what the admin holds; issue_api_key checks it on the key's unit.
+    form.permissions.choices = [choice for choice in form.permissions.choices
+                                if can(current_user, Permission(choice.value))]
     if form.validate_on_submit():
         unit = db.session.get(Unit, form.unit_id.data)
         if unit is None:
