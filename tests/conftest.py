@@ -8,7 +8,9 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import flask_babel
 import pytest
@@ -19,13 +21,13 @@ from flask_migrate import upgrade
 
 from core import create_app
 from core.db import set_write_intent, write_intent
+from core.demo import seed_demo
 from core.extensions import db
 from core.models import Role, RoleGrant, Unit, User
 from core.org import UnitData, create_unit
 from core.passwords import hash_password
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
-REDIS_URL = os.environ.get("REDIS_URL")
 PASSWORD = "correct horse battery staple"
 
 BASE_CONFIG = {
@@ -39,6 +41,24 @@ BASE_CONFIG = {
 
 def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _worker_redis_url(url: str | None) -> str | None:
+    """Each xdist worker gets a Redis database of its own, counting down from the one given
+    (gw0 keeps /15, gw1 takes /14, …): the tests flush it, and a flush from one worker must
+    not reset another worker's rate-limit counters or RQ queue mid-test."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url or not worker.startswith("gw"):
+        return url
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    number = base - int(worker[2:])
+    if number < 0:
+        raise RuntimeError(f"REDIS_URL database /{base} leaves no database for xdist {worker}")
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
+REDIS_URL = _worker_redis_url(os.environ.get("REDIS_URL"))
 
 
 def _admin_url(url: str) -> sa.engine.URL:
@@ -79,24 +99,51 @@ def template_db(tmp_path_factory) -> Iterator[str]:
         engine.dispose()
 
 
-@pytest.fixture
-def database_url(template_db: str, tmp_path: Path) -> Iterator[str]:
-    """A fresh database for one test."""
-    if TEST_DATABASE_URL:
-        template = sa.make_url(template_db)
-        name = f"{template.database.rsplit('_tmpl_', 1)[0]}_t_{_worker()}_{uuid.uuid4().hex[:8]}"
-        engine = sa.create_engine(_admin_url(TEST_DATABASE_URL), isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template.database}"')
+@contextmanager
+def clone_database(template_url: str, directory: Path) -> Iterator[str]:
+    """A throw-away copy of a prepared database: a file copy on SQLite, ``CREATE DATABASE …
+    TEMPLATE`` on PostgreSQL (dropped afterwards). Copying is what keeps a fresh database per
+    test cheap: nobody migrates or seeds more than once per test process."""
+    if not TEST_DATABASE_URL:
+        target = directory / f"test-{uuid.uuid4().hex[:8]}.sqlite3"
+        shutil.copyfile(Path(sa.make_url(template_url).database), target)
+        yield f"sqlite:///{target}"
+        return
+    template = sa.make_url(template_url)
+    name = f"{template.database.rsplit('_tmpl_', 1)[0]}_t_{_worker()}_{uuid.uuid4().hex[:8]}"
+    engine = sa.create_engine(_admin_url(TEST_DATABASE_URL), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template.database}"')
+    try:
         yield template.set(database=name).render_as_string(hide_password=False)
+    finally:
         with engine.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         engine.dispose()
-    else:
-        source = Path(sa.make_url(template_db).database)
-        target = tmp_path / "test.sqlite3"
-        shutil.copyfile(source, target)
-        yield f"sqlite:///{target}"
+
+
+@pytest.fixture
+def database_url(template_db: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated, empty database for one test."""
+    with clone_database(template_db, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def demo_template_db(template_db: str, tmp_path_factory) -> Iterator[str]:
+    """The migrated template with the whole demo loaded (`make run`'s data), built once per
+    test process for the tests that need it (the browser tests); they get copies of it."""
+    root = tmp_path_factory.mktemp("demo-db")
+    with clone_database(template_db, root) as url:
+        app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url,
+                          "LANGNGHE_INSTANCE_PATH": str(root),
+                          "UPLOAD_FOLDER": str(root / "uploads")})
+        with app.app_context(), write_intent():
+            seed_demo()
+            db.session.commit()
+            db.session.remove()
+            db.engine.dispose()
+        yield url
 
 
 @pytest.fixture

@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import logging
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -204,6 +207,19 @@ def test_admin_outbox_page_is_for_system_admins_only(app, client, make_user, mak
 # --- RQ on a real Redis --------------------------------------------------------------------
 
 
+@contextmanager
+def _signal_handlers_restored() -> Iterator[None]:
+    """RQ's worker installs its own SIGINT/SIGTERM handlers and leaves them behind: a later
+    SIGTERM (a CI timeout) would then raise inside whichever test runs next instead of
+    stopping the run. Put pytest's handlers back."""
+    saved = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in saved.items():
+            signal.signal(number, handler)
+
+
 @pytest.mark.skipif(not REDIS_URL, reason="REDIS_URL is not set: the RQ path needs a real "
                                           "Redis (e.g. REDIS_URL=redis://127.0.0.1:6379/15)")
 def test_rq_worker_delivers_after_commit(app, smtp, database_url, tmp_path, monkeypatch):
@@ -233,9 +249,13 @@ def test_rq_worker_delivers_after_commit(app, smtp, database_url, tmp_path, monk
                         "MAIL_SENDER": "pakn@langnghe.test", "CONTACT_KEYS": "[]"}.items():
         monkeypatch.setenv(f"LANGNGHE_{name}", value)
     monkeypatch.setenv("LANGNGHE_INSTANCE_PATH", str(tmp_path / "worker"))
+    monkeypatch.setenv("REDIS_URL", REDIS_URL)  # this xdist worker's Redis database
     monkeypatch.setattr(core.jobs, "_app", None)
     worker = SimpleWorker([queue], connection=queue.connection)
-    assert worker.work(burst=True)
+    pytest_sigterm = signal.getsignal(signal.SIGTERM)
+    with _signal_handlers_restored():
+        assert worker.work(burst=True)
+    assert signal.getsignal(signal.SIGTERM) is pytest_sigterm
     assert [r.rcpt_tos for r in handler.received] == [["rq@example.vn"]]
     assert _fresh(message.id).status == OutboxStatus.SENT.value
     worker_app = core.jobs._app

@@ -1,8 +1,9 @@
 """Browser-test harness: the real app on a live HTTP server, driven by Debian's headless Chromium.
 
-Each test gets a fresh database (the `make_app` fixture of tests/conftest.py) loaded with the
-demo organisation and accounts, served by Werkzeug on a free port of 127.0.0.1. CSRF stays on,
-unlike the unit tests: the browser submits the real forms with their real tokens.
+Each test gets a fresh copy of a database loaded with the whole demo (`demo_template_db` of
+tests/conftest.py, seeded once per test process), served by Werkzeug on a free port of
+127.0.0.1. CSRF stays on, unlike the unit tests: the browser submits the real forms with their
+real tokens.
 
 Without /usr/bin/chromium or /usr/bin/chromedriver the browser tests skip, except under CI
 (CI=true), where they fail: CI must never pass by silently skipping them.
@@ -29,9 +30,8 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 from werkzeug.serving import make_server
 
-from core.db import write_intent
-from core.demo import DEMO_PASSWORD, seed_demo
-from core.extensions import db
+from core.demo import DEMO_PASSWORD
+from tests.conftest import clone_database
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -79,14 +79,17 @@ class LiveServer:
 
 
 @pytest.fixture
+def database_url(demo_template_db: str, tmp_path: Path) -> Iterator[str]:
+    """Browser tests start from a copy of the demo database (seeded once per test process)."""
+    with clone_database(demo_template_db, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
 def live_server(make_app) -> Iterator[LiveServer]:
     # SERVER_NAME is cleared so that the app answers to 127.0.0.1:<port>. The session cookie
     # stays Secure (the default): Chromium counts http://127.0.0.1 as a secure context.
     app = make_app(SERVER_NAME=None, WTF_CSRF_ENABLED=True)
-    with app.app_context(), write_intent():
-        seed_demo()
-        db.session.commit()
-        db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
