@@ -11,8 +11,6 @@ idempotency keys start with ``demo-``). Contact data is fictional (example.vn, 0
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -24,7 +22,8 @@ from core.extensions import db
 from core.models import Unit, User
 from core.org import unit_by_code
 from core.workdays import count_working_days, is_working_day
-from feedback.answers import save_answer_draft
+from feedback import publication, routing
+from feedback.answers import TemplateData, apply_template, create_template, save_answer_draft
 from feedback.deadlines import Step, deadline_days
 from feedback.intake import Contact, FeedbackSubmission, submit_feedback
 from feedback.models import FeedbackCase
@@ -284,11 +283,6 @@ def load_feedback_demo() -> None:
 
 
 def _load_rules() -> None:
-    if importlib.util.find_spec("feedback.routing") is None:
-        return
-    routing = importlib.import_module("feedback.routing")
-    if not hasattr(routing, "create_rule") or not hasattr(routing, "RuleData"):
-        return
     for name, unit_code, topic, keywords in RULES:
         unit = unit_by_code(unit_code)
         if unit is not None:
@@ -297,11 +291,8 @@ def _load_rules() -> None:
 
 
 def _load_templates(approver: User) -> list:
-    answers = importlib.import_module("feedback.answers")
-    if not hasattr(answers, "create_template"):
-        return []
     unit = unit_by_code("LS-SNV")
-    return [answers.create_template(approver, answers.TemplateData(
+    return [create_template(approver, TemplateData(
         title=title, body=body, unit=unit, topic=topic)) for title, topic, body in TEMPLATES]
 
 
@@ -388,37 +379,22 @@ class _Flow:
             self.act("close", self.officer)
 
     def _assign(self, unit: Unit | None) -> None:
-        suggestions = []
-        routing = importlib.import_module("feedback.routing") \
-            if importlib.util.find_spec("feedback.routing") else None
-        if routing is not None and hasattr(routing, "suggest_handling_units"):
-            suggestions = routing.suggest_handling_units(self.case)
+        suggestions = routing.suggest_handling_units(self.case)
         classification = "conduct" if self.spec.topic == "staff_conduct" else "in_competence"
         self.act("assign", self.officer, classification=classification, handling_unit=unit)
-        if routing is not None and hasattr(routing, "record_routing_decision"):
-            routing.record_routing_decision(self.case, unit, self.officer, suggestions)
+        routing.record_routing_decision(self.case, unit, self.officer, suggestions)
 
     def _answer(self) -> None:
         body = self.spec.answer
         if body == "template" and self.templates:
-            answers = importlib.import_module("feedback.answers")
             fitting = [t for t in self.templates if t.topic == self.spec.topic]
-            body = answers.apply_template((fitting or self.templates)[0], self.case)
+            body = apply_template((fitting or self.templates)[0], self.case)
         elif not body or body == "template":
             body = ("Kính gửi ông/bà,\n\nSở Nội vụ đã tiếp nhận và đang kiểm tra nội dung "
                     "phản ánh. Kết quả sẽ được thông báo đến ông/bà.\n\nTrân trọng.")
         save_answer_draft(self.case, self.handler, body)
 
     def _publish(self) -> None:
-        if importlib.util.find_spec("feedback.publication") is None:
-            return
-        publication = importlib.import_module("feedback.publication")
-        prepare = getattr(publication, "prepare_publication", None)
-        if prepare is None:
-            return
-        prepare(self.case, self.approver)
-        publish = getattr(publication, "publish_case", None)
-        if publish is not None:  # a last automatic check of the public text, then "publish"
-            publish(self.case, self.approver)
-        else:
-            self.act("publish", self.approver)
+        publication.prepare_publication(self.case, self.approver)
+        # A last automatic check of the public text, then "publish".
+        publication.publish_case(self.case, self.approver)

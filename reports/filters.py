@@ -67,6 +67,13 @@ def current_half_year(day: date | None = None) -> str:
     return str(period_labels(stamp, "half").iloc[0])
 
 
+def campaign_period(campaign: Campaign) -> str:
+    """The period a campaign's results belong to: the half-year it runs in ("2026-H1"), or its
+    year ("2026") when it spans both halves."""
+    first, last = current_half_year(campaign.starts_on), current_half_year(campaign.ends_on)
+    return first if first == last else str(campaign.starts_on.year)
+
+
 def report_roots(actor: Actor, perm: Permission = Permission.REPORTS_VIEW) -> list[Unit]:
     """The outermost units ``actor`` may report on, in tree order."""
     from core.access import visible_units

@@ -24,8 +24,9 @@ from core.access import Actor, Permission, can
 from core.extensions import db
 from core.models import Unit
 from core.settings import get_setting
-from reports.filters import ReportFilters
+from reports.filters import ReportFilters, campaign_period, current_half_year
 from surveys.frames import item_catalogue, month_response_counts, month_rollup_counts
+from surveys.models import Campaign
 from surveys.month_rollups import ensure_fresh_month_rollups, month_rollup_state
 
 TREND_PERIODS = 6
@@ -212,28 +213,15 @@ def _sample(filters: ReportFilters, unit_ids: list[int], groups: dict[int, int],
         {"unit_id": "int64", "channel": "string", "quality": "string", "responses": "int64"})
 
 
-def campaign_period(campaign_id: int) -> str | None:
-    """The half-year a campaign runs in, or its year when it spans both halves."""
-    from reports.filters import current_half_year
-    from surveys.models import Campaign
-
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        return None
-    first, last = current_half_year(campaign.starts_on), current_half_year(campaign.ends_on)
-    return first if first == last else str(campaign.starts_on.year)
-
-
 def element_gaps_for_plan(unit: Unit, *, campaign_id: int | None,
                           period_label: str | None) -> list[ElementGap]:
     """The elements of ``unit`` (its subtree) under target in the period or campaign (plus
     those hidden for too few answers, with ``index_pct`` None): what an improvement plan
     answers. Without a period, a campaign's own period is used (the half-year it runs in, or
     the year when it spans two halves). The caller checked that the user may see ``unit``."""
-    from reports.filters import current_half_year
-
-    if period_label is None and campaign_id is not None:
-        period_label = campaign_period(campaign_id)
+    campaign = db.session.get(Campaign, campaign_id) if campaign_id is not None else None
+    if period_label is None and campaign is not None:
+        period_label = campaign_period(campaign)
     filters = ReportFilters(period=period_label or current_half_year(), unit_id=unit.id,
                             campaign=campaign_id, channel=None, include_flagged=False)
     return sipas_report_for_unit(unit, filters).element_gaps()

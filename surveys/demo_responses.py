@@ -28,7 +28,6 @@ contact data; the few free-text comments are generic.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -51,6 +50,7 @@ from surveys.models import (
     ResponseDemographics,
     ResponseText,
 )
+from surveys.month_rollups import refresh_month_rollups
 from surveys.rollups import recount_rollups
 
 ADMIN = "admin"  # creates the demo campaigns
@@ -107,11 +107,7 @@ def _insert(planned: list[Planned], dossiers: list[PlannedDossier]) -> None:
 
 
 def _refresh_month_rollups() -> None:
-    """The month table too, when this install has it (surveys.month_rollups)."""
-    if importlib.util.find_spec("surveys.month_rollups") is None:
-        return
-    from surveys.month_rollups import refresh_month_rollups
-
+    """The month tables are rebuilt from the daily rows the demo wrote in bulk."""
     refresh_month_rollups(full=True)
 
 
