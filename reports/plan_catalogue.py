@@ -23,6 +23,7 @@ from core.exceptions import ServiceError
 from core.extensions import db
 from core.models import Unit
 from reports.models import ImprovementTask
+from surveys.instrument_rules import ELEMENTS
 
 SHIPPED_CATALOGUE = Path(__file__).parent / "data" / "improvement_tasks.json"
 CATALOGUE_FORMAT = 1
@@ -32,19 +33,10 @@ CATALOGUE_FORMAT = 1
 ELEMENT_ORDER: tuple[str, ...] = (
     "I.A", "I.B", "I.C", "I.D", "II.A", "II.B", "II.C", "II.D", "II.E",
     "dossier", "pakn", "general")
-# (Vietnamese, English) names. The Vietnamese ones of part B are the seeds' group headings;
-# part A follows the QĐ 1001 element names (surveys.instrument_rules.ELEMENTS).
+# (Vietnamese, English) names: the SIPAS elements under their QĐ 1001 names (one home:
+# surveys.instrument_rules.ELEMENTS), then the plan targets that are not SIPAS elements.
 ELEMENT_NAMES: dict[str, tuple[str, str]] = {
-    "I.A": ("Trách nhiệm giải trình", "Accountability"),
-    "I.B": ("Sự tham gia của người dân", "Citizen participation"),
-    "I.C": ("Chất lượng tổ chức thực hiện chính sách", "Quality of policy implementation"),
-    "I.D": ("Kết quả, tác động của chính sách", "Policy results and impact"),
-    "II.A": ("Tiếp cận dịch vụ", "Access to services"),
-    "II.B": ("Thủ tục hành chính", "Administrative procedures"),
-    "II.C": ("Công chức trực tiếp giải quyết công việc", "Civil servants handling the case"),
-    "II.D": ("Kết quả dịch vụ", "Results of the service"),
-    "II.E": ("Tiếp nhận, xử lý phản ánh, kiến nghị (PAKN) của người dân",
-             "Handling of citizens' feedback and petitions (PAKN)"),
+    **ELEMENTS,
     "dossier": ("Kết quả giải quyết hồ sơ thủ tục hành chính", "Dossier handling indicators"),
     "pakn": ("Chỉ tiêu tiếp nhận, xử lý phản ánh, kiến nghị", "PAKN handling indicators"),
     "general": ("Nhiệm vụ chung về cải cách hành chính", "General administrative-reform tasks"),
