@@ -22,7 +22,7 @@ from core.exceptions import ServiceError
 from core.forms import BaseForm
 from core.models import UnitKind
 from core.spreadsheets import content_disposition, csv_response, neutralise_cell
-from core.views.admin import MenuItem, add_menu_item, require_staff
+from core.views.admin import MenuGroup, MenuItem, add_menu_item, require_staff
 from reports.dossier_ratings import (
     BAND_LABELS,
     FIRST_YEAR,
@@ -38,7 +38,8 @@ from reports.dossier_ratings import (
 
 bp = Blueprint("reports_dossiers", __name__, url_prefix="/quan-tri/bao-cao/ho-so")
 bp.before_request(require_staff)
-add_menu_item(MenuItem("reports_dossiers.index", _l("Dossier ratings"), Permission.REPORTS_VIEW))
+add_menu_item(MenuItem("reports_dossiers.index", _l("Dossier ratings"), Permission.REPORTS_VIEW,
+                       group=MenuGroup.REPORTS))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

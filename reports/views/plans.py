@@ -21,7 +21,7 @@ from core.exceptions import ServiceError
 from core.extensions import db
 from core.models import Unit, UnitKind
 from core.spreadsheets import content_disposition
-from core.views.admin import MenuItem, add_menu_item, require_staff
+from core.views.admin import MenuGroup, MenuItem, add_menu_item, require_staff
 from reports import plans as services
 from reports.models import ImprovementPlan, ImprovementTask
 from reports.plan_catalogue import (
@@ -37,7 +37,8 @@ from surveys.models import Campaign
 
 bp = Blueprint("reports_plans", __name__, url_prefix="/quan-tri/bao-cao/ke-hoach")
 bp.before_request(require_staff)
-add_menu_item(MenuItem("reports_plans.index", _l("Improvement plans"), Permission.REPORTS_VIEW))
+add_menu_item(MenuItem("reports_plans.index", _l("Improvement plans"), Permission.REPORTS_VIEW,
+                       group=MenuGroup.REPORTS))
 
 P = Permission
 ACTION = re.compile(r"^(save|add-task|add-blank|(remove|up|down)-([0-9]{1,9}))$")

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from core.access import Permission
-from core.views.admin import MenuItem, add_menu_item
+from core.views.admin import MenuGroup, MenuItem, add_menu_item
 from reports.page_context import filter_context, request_filters
 from reports.reliability import (
     ALPHA_ACCEPTABLE,
@@ -20,7 +20,7 @@ from reports.reliability import (
 
 bp = Blueprint("reports_reliability", __name__, url_prefix="/quan-tri/bao-cao/do-tin-cay")
 add_menu_item(MenuItem("reports_reliability.index", _l("Questionnaire reliability"),
-                       Permission.REPORTS_VIEW))
+                       Permission.REPORTS_VIEW, group=MenuGroup.REPORTS))
 
 
 @bp.get("/")

@@ -4,43 +4,16 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from dataclasses import dataclass
 
 from flask import Blueprint, Flask, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from core.access import Permission, can, can_globally
+# The menu registry lives in core.menu; packages import it from here with require_staff.
+from core.menu import MENU, MenuGroup, MenuItem, add_menu_item, office_menu  # noqa: F401
 from core.models import Role
 
 bp = Blueprint("admin", __name__, url_prefix="/quan-tri")
-
-
-@dataclass(frozen=True)
-class MenuItem:
-    endpoint: str
-    label: object
-    permission: Permission | None = None
-    global_only: bool = False
-    # Other permissions that also show the item (e.g. handlers or approvers).
-    any_of: tuple[Permission, ...] = ()
-
-
-# Later capabilities append their own entries with ``add_menu_item``.
-MENU: list[MenuItem] = [
-    MenuItem("admin.dashboard", _l("Overview")),
-    MenuItem("admin.units", _l("Organisation"), Permission.UNITS_VIEW),
-    MenuItem("admin.users", _l("Staff accounts"), Permission.USERS_MANAGE),
-    MenuItem("admin.settings", _l("Settings"), Permission.SETTINGS_MANAGE),
-    MenuItem("admin.calendar", _l("Working-day calendar"), Permission.UNITS_VIEW),
-    MenuItem("admin.api_keys", _l("API keys"), Permission.APIKEYS_MANAGE),
-    MenuItem("admin.audit", _l("Audit log"), Permission.AUDIT_VIEW),
-]
-
-
-def add_menu_item(item: MenuItem) -> None:
-    if all(existing.endpoint != item.endpoint for existing in MENU):
-        MENU.append(item)
 
 
 ROLE_LABELS = {
@@ -74,23 +47,6 @@ bp.before_request(require_staff)
 @bp.get("/")
 def dashboard():
     return render_template("admin/dashboard.html", grants=current_user.grants)
-
-
-def office_menu() -> list[dict]:
-    from flask import current_app
-
-    items = []
-    for item in MENU:
-        if item.endpoint not in current_app.view_functions:
-            continue
-        if item.permission is not None:
-            check = can_globally if item.global_only else can
-            allowed = any(check(current_user, perm) for perm in (item.permission, *item.any_of))
-            if not allowed:
-                continue
-        url = url_for(item.endpoint)
-        items.append({"url": url, "label": item.label, "active": request.path == url})
-    return items
 
 
 def register(app: Flask) -> None:
