@@ -3,8 +3,8 @@
 national motto, the letter number, place and date, "V/v", the addressee, the body, the signer
 and "Nơi nhận". The letter is always in Vietnamese, whatever the screen language.
 
-The addressee's name is contact data: building the letter reveals it, so it is logged
-(feedback.contact.reveal_contact)."""
+The addressee's name is contact data: it is put in only on request, with a reason, and that
+reveal is logged (feedback.contact.reveal_contact)."""
 
 from __future__ import annotations
 
@@ -77,17 +77,19 @@ def place_name(unit: Unit) -> str:
     return _PLACE_PREFIX.sub("", province.name_vi).strip() or province.name_vi
 
 
-def build_letter(case: FeedbackCase, actor: Actor) -> Letter:
-    """The reply letter of an approved or sent answer. Reveals (and logs) the sender's name;
-    raises ServiceError 409 when there is no approved answer, 403 for someone who may not see
-    contact data. Flushes the reveal's records; the caller commits."""
+def build_letter(case: FeedbackCase, actor: Actor, reveal_reason: str | None = None) -> Letter:
+    """The reply letter of an approved or sent answer, addressed to the sender by name only
+    when ``reveal_reason`` is given: that reveals (and logs, with the reason) the contact data.
+    Without it the letter reads nothing personal and writes nothing. Raises ServiceError 409
+    when there is no approved answer, 403 for someone who may not see contact data. Flushes
+    the reveal's records; the caller commits."""
     answer = letter_answer(case)
     if answer is None:
         raise ServiceError(_("The reply letter can be printed once the answer is approved."),
                            status=409)
     addressee = GENERIC_ADDRESSEE
-    if case.contact_enc is not None:
-        contact = reveal_contact(case, actor, _("Printing the reply letter"))
+    if case.contact_enc is not None and reveal_reason is not None:
+        contact = reveal_contact(case, actor, reveal_reason)
         if contact.name.strip():
             addressee = contact.name.strip()
     unit = case.handling_unit or case.agency

@@ -21,7 +21,6 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from core.access import Permission
 from core.audit import record_audit_now
-from core.db import set_write_intent
 from core.exceptions import ServiceError
 from core.extensions import db
 from core.forms import BaseForm
@@ -444,19 +443,21 @@ def attachment(case_id: int, attachment_id: int):
     return response
 
 
-@bp.get("/<int:case_id>/cong-van")
+@bp.route("/<int:case_id>/cong-van", methods=["GET", "POST"])
 def letter(case_id: int):
-    _load(case_id, P.FEEDBACK_CONTACT_VIEW)
-    # Printing reveals the addressee's name, and the reveal is recorded: this GET writes, so
-    # start a writer's transaction (SQLite's BEGIN IMMEDIATE) before reading the case again.
-    db.session.rollback()
-    set_write_intent(True)
+    """The printable reply letter. A GET shows it without the sender's name and writes
+    nothing; a POST with a reason (CSRF-checked) puts the name in and logs that reveal."""
     case = _load(case_id, P.FEEDBACK_CONTACT_VIEW)
+    form = RevealForm(formdata=request.form if request.method == "POST" else None)
+    posted = request.method == "POST"
+    if posted and not form.validate():
+        posted = False
     try:
-        built = build_letter(case, current_user)
+        built = build_letter(case, current_user, form.reason.data if posted else None)
     except ServiceError as error:
         db.session.rollback()
-        flash(error.message, "error")
         return _render(_load(case_id), status=error.status, error=error.message)
     db.session.commit()
-    return render_template("feedback/office/letter.html", case=case, letter=built)
+    status = 400 if form.errors else 200
+    return render_template("feedback/office/letter.html", case=case, letter=built, form=form,
+                           name_hidden=case.contact_enc is not None and not posted), status

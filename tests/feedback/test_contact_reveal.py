@@ -119,3 +119,55 @@ def test_no_contact_data(client, login, org):
     with pytest.raises(ServiceError) as error:
         reveal_contact(anonymous, org.officer, "x")
     assert error.value.status == 404
+
+
+# --- The reply letter (issue 13, defect 6): a GET must never reveal. -----------------------
+
+def _approved(org):
+    from feedback.answers import save_answer_draft
+    from feedback.workflow import transition_case
+
+    case = submit_case(org)
+    assign(case, org)
+    transition_case(case, "start", org.handler)
+    save_answer_draft(case, org.handler, "Sở Nội vụ đã khắc phục.")
+    transition_case(case, "submit_answer", org.handler)
+    transition_case(case, "approve", org.approver)
+    db.session.commit()
+    return case
+
+
+def test_letter_get_reveals_nothing_and_logs_nothing(client, login, org):
+    """A cross-site link to the letter cannot write to the privacy trail."""
+    case = _approved(org)
+    login(client, org.approver)
+    response = client.get(f"/quan-tri/pakn/{case.id}/cong-van")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert FULL_CONTACT.name not in html and 'id="letter-reveal-form"' in html
+    assert _reveals(case) == []
+    assert db.session.scalar(select(FeedbackEvent).where(
+        FeedbackEvent.case_id == case.id, FeedbackEvent.action == "contact_reveal")) is None
+
+
+def test_letter_reveal_is_a_csrf_checked_post_with_its_reason_logged(app, client, login, org):
+    case = _approved(org)
+    login(client, org.approver)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        refused = client.post(f"/quan-tri/pakn/{case.id}/cong-van",
+                              data={"reason": "Gửi công văn"})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert refused.status_code == 400
+    assert FULL_CONTACT.name not in refused.get_data(as_text=True)
+    assert _reveals(case) == []
+    response = client.post(f"/quan-tri/pakn/{case.id}/cong-van",
+                           data={"reason": "Gửi công văn qua bưu điện"})
+    assert response.status_code == 200
+    assert FULL_CONTACT.name in response.get_data(as_text=True)
+    [entry] = _reveals(case)
+    assert (entry.actor_user_id, entry.reason) == (org.approver.id, "Gửi công văn qua bưu điện")
+    event = db.session.scalar(select(FeedbackEvent).where(
+        FeedbackEvent.case_id == case.id, FeedbackEvent.action == "contact_reveal"))
+    assert event.reason == "Gửi công văn qua bưu điện"

@@ -35,7 +35,8 @@ def _approve(case, org):
     db.session.commit()
 
 
-def test_letter_layout_and_reveal_log(client, login, org, case):
+def test_letter_layout_without_the_name(client, login, org, case):
+    """A GET shows the whole letter addressed generically and writes nothing."""
     _approve(case, org)
     login(client, org.approver)
     response = client.get(f"/quan-tri/pakn/{case.id}/cong-van")
@@ -44,15 +45,43 @@ def test_letter_layout_and_reveal_log(client, login, org, case):
     assert response.headers["Cache-Control"] == "no-store"
     for text in ("UBND tỉnh Thử nghiệm", "Sở Nội vụ", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
                  "Độc lập - Tự do - Hạnh phúc", "Số: 123/SNV-PAKN",
-                 "V/v trả lời phản ánh, kiến nghị", f"Kính gửi: {FULL_CONTACT.name}",
+                 "V/v trả lời phản ánh, kiến nghị", "Kính gửi: Ông/Bà gửi phản ánh, kiến nghị",
                  "Sở Nội vụ đã kiểm tra và khắc phục.", "Nơi nhận:", "Như trên;",
                  "Lưu: VT, P-SNV.", "PHÓ GIÁM ĐỐC", "Thử nghiệm, ngày "):
         assert text in html, text
     assert 'class="upper bold"' in html and "pakn-office.css" in html
+    assert 'id="letter-reveal-form"' in html and 'method="post"' in html
+    assert FULL_CONTACT.name not in html and FULL_CONTACT.phone not in html
+    assert db.session.scalar(select(AuditEntry).where(
+        AuditEntry.action == "feedback.contact_reveal")) is None
+
+
+def test_letter_with_the_name_after_a_reason(client, login, org, case):
+    _approve(case, org)
+    login(client, org.approver)
+    response = client.post(f"/quan-tri/pakn/{case.id}/cong-van",
+                           data={"reason": "In công văn gửi qua bưu điện"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert f"Kính gửi: {FULL_CONTACT.name}" in html
+    assert 'id="letter-reveal-form"' not in html
     assert FULL_CONTACT.phone not in html
     entry = db.session.scalar(select(AuditEntry).where(
         AuditEntry.action == "feedback.contact_reveal", AuditEntry.object_id == str(case.id)))
     assert entry is not None and entry.actor_user_id == org.approver.id
+    assert entry.reason == "In công văn gửi qua bưu điện"
+
+
+def test_letter_reveal_needs_a_reason(client, login, org, case):
+    _approve(case, org)
+    login(client, org.approver)
+    response = client.post(f"/quan-tri/pakn/{case.id}/cong-van", data={"reason": ""})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert FULL_CONTACT.name not in html and 'id="letter-reveal-form"' in html
+    assert db.session.scalar(select(AuditEntry).where(
+        AuditEntry.action == "feedback.contact_reveal")) is None
 
 
 def test_letter_after_sending(client, login, org, case):
@@ -85,6 +114,7 @@ def test_letter_without_contact_uses_a_generic_addressee(client, login, org):
     login(client, org.approver)
     html = client.get(f"/quan-tri/pakn/{case.id}/cong-van").get_data(as_text=True)
     assert "Kính gửi: Ông/Bà gửi phản ánh, kiến nghị" in html
+    assert 'id="letter-reveal-form"' not in html  # nothing to reveal
 
 
 def test_place_name(app, org, make_unit):
