@@ -157,6 +157,10 @@ class Tally:
 
     acked: dict[str, list[str]] = field(default_factory=lambda: {"survey": [], "pakn": []})
     failed: Counter = field(default_factory=Counter)
+    # Due but never sent: the run's time was up while every client thread still waited for
+    # the server (it could not keep up with the rate).
+    not_sent: int = 0
+    took: float = 0.0  # seconds from the first due time to the last answer
     latencies: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -211,16 +215,23 @@ class Crowd:
 def open_loop(crowd: Crowd, rate: float, seconds: float, threads: int,
               during: Callable[[float], None] | None = None) -> Tally:
     """Submission i is due at start + i/rate whatever happened to the others (latency from
-    that moment: no coordinated omission). ``during(elapsed)`` is called about every 0.2 s."""
+    that moment: no coordinated omission). A submission still unsent 15 s after the run's end
+    is counted as not sent, so a server that cannot keep up ends the run anyway.
+    ``during(elapsed)`` is called about every 0.2 s."""
     tally, total = Tally(), int(rate * seconds)
     next_index, lock = [0], threading.Lock()
     start = time.perf_counter() + 0.1
+    cutoff = start + seconds + 15
 
     def work() -> None:
         while True:
             with lock:
                 index = next_index[0]
                 next_index[0] += 1
+                if index < total and time.perf_counter() > cutoff:
+                    tally.not_sent += total - index
+                    next_index[0] = total
+                    return
             if index >= total:
                 return
             due = start + index / rate
@@ -234,6 +245,7 @@ def open_loop(crowd: Crowd, rate: float, seconds: float, threads: int,
         if during is not None:
             during(time.perf_counter() - start)
         time.sleep(0.2)
+    tally.took = time.perf_counter() - start
     return tally
 
 
@@ -259,18 +271,18 @@ class Slowloris:
     few seconds), half send a POST header and dribble its body. Each one closed by the server
     is opened again, so the pressure stays at ``count``."""
 
-    def __init__(self, port: int, tls: ssl.SSLContext, count: int, first_source: int):
+    def __init__(self, port: int, tls: ssl.SSLContext | None, count: int, first_source: int):
         self.port, self.tls, self.count, self.first = port, tls, count, first_source
-        self.socks: list[ssl.SSLSocket | None] = [None] * count
+        self.socks: list[socket.socket | None] = [None] * count
         self.reopened = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _open(self, index: int) -> ssl.SSLSocket | None:
+    def _open(self, index: int) -> socket.socket | None:
         try:
             raw = socket.create_connection(("127.0.0.1", self.port), timeout=5,
                                            source_address=(source(self.first + index), 0))
-            sock = self.tls.wrap_socket(raw, server_hostname="127.0.0.1")
+            sock = self.tls.wrap_socket(raw, server_hostname="127.0.0.1") if self.tls else raw
             if index % 2:
                 sock.sendall(b"POST /phan-anh/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
                              b"application/x-www-form-urlencoded\r\nContent-Length: 100000"

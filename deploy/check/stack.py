@@ -16,7 +16,6 @@ import os
 import pwd
 import re
 import secrets
-import shlex
 import signal
 import socket
 import subprocess
@@ -25,12 +24,10 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from email import message_from_bytes
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-DEPLOY = ROOT / "deploy"
-PRODUCTION_APP = "/srv/langnghe/app"
+from units import DEPLOY, PRODUCTION_APP, ROOT, SmtpSink, Unit, render_env, rewrite
+
 NGINX = "/usr/sbin/nginx"
 POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 REDIS = "redis://127.0.0.1:6379"
@@ -60,70 +57,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def rewrite(text: str, replacements: list[tuple[str, str]], what: str) -> str:
-    """Apply each (old, new); every old must occur, or deploy/ changed under the check."""
-    for old, new in replacements:
-        if old not in text:
-            raise SystemExit(f"{what}: '{old}' not found; update deploy/check/stack.py")
-        text = text.replace(old, new)
-    return text
-
-
-def render_env(overrides: dict[str, str | None]) -> dict[str, str]:
-    """deploy/env.example with ``overrides`` (None drops a variable). Each override must be a
-    variable the example documents."""
-    values: dict[str, str] = {}
-    for line in (DEPLOY / "env.example").read_text(encoding="utf-8").splitlines():
-        match = re.match(r"^([A-Z][A-Z0-9_]*)=(.*)$", line.strip())
-        if match:
-            values[match.group(1)] = match.group(2).strip().strip('"')
-    unknown = sorted(set(overrides) - set(values))
-    if unknown:
-        raise SystemExit(f"deploy/env.example does not list {', '.join(unknown)}")
-    for name, value in overrides.items():
-        if value is None:
-            values.pop(name)
-        else:
-            values[name] = value
-    return values
-
-
-@dataclass
-class Unit:
-    """The parts of a systemd unit file that say how to run its service."""
-
-    name: str
-    exec_start_pre: list[str]
-    exec_start: str
-    environment: dict[str, str]
-    restart: str
-    restart_sec: float
-    working_directory: str
-
-    @classmethod
-    def read(cls, path: Path) -> Unit:
-        keys: dict[str, list[str]] = {}
-        for line in path.read_text(encoding="utf-8").splitlines():
-            match = re.match(r"^(\w+)=(.*)$", line.strip())
-            if match:
-                keys.setdefault(match.group(1), []).append(match.group(2))
-        env = dict(item.split("=", 1) for item in keys.get("Environment", []))
-        return cls(path.name, keys.get("ExecStartPre", []), keys["ExecStart"][0], env,
-                   keys.get("Restart", ["no"])[0],
-                   float(keys.get("RestartSec", ["0.1"])[0].rstrip("s")),
-                   keys["WorkingDirectory"][0])
-
-    def argv(self, line: str, instance: str, env: dict[str, str]) -> list[str]:
-        """systemd's expansion of %i, %H and ${VAR}, with the app folder moved to ROOT."""
-        line = line.replace("%i", instance).replace("%H", socket.gethostname())
-        line = line.replace(PRODUCTION_APP, str(ROOT))
-        line = re.sub(r"\$\{(\w+)\}", lambda m: env[m.group(1)], line)
-        return shlex.split(line)
-
-    def env(self, base: dict[str, str], instance: str) -> dict[str, str]:
-        return {**base, **{k: v.replace("%i", instance) for k, v in self.environment.items()}}
 
 
 @dataclass
@@ -196,27 +129,6 @@ class Service:
                 self.start()
 
 
-class SmtpSink:
-    """An SMTP server on loopback that records the Message-ID of everything it receives."""
-
-    def __init__(self, port: int):
-        from aiosmtpd.controller import Controller
-
-        self.port, self.ids, self.lock = port, [], threading.Lock()
-        self.controller = Controller(self, hostname="127.0.0.1", port=port)
-
-    async def handle_DATA(self, _server, _session, envelope) -> str:  # noqa: N802 (aiosmtpd)
-        message = message_from_bytes(envelope.original_content or envelope.content)
-        with self.lock:
-            self.ids.append(str(message.get("Message-ID", "")))
-        return "250 OK"
-
-    def outbox_ids(self) -> list[int]:
-        """The outbox row id of each message received (core.outbox puts it in Message-ID)."""
-        with self.lock:
-            return [int(m.group(1)) for i in self.ids if (m := re.search(r"outbox(\d+)", i))]
-
-
 @dataclass
 class Ports:
     https: int = field(default_factory=free_port)
@@ -252,7 +164,7 @@ class Stack:
         self.sink.controller.start()
         app = Unit.read(DEPLOY / "langnghe@.service")
         for index, port in enumerate(self.ports.app):
-            env = app.env(self.env, str(port))
+            env = app.env(self.env, str(port), self.tmp / "run")
             for line in app.exec_start_pre:  # as systemd: before each start, in turn
                 self._run_logged(f"app{index + 1}", app.argv(line, str(port), env))
             if index == 0:  # the first node's ExecStartPre migrated the fresh database
@@ -324,7 +236,7 @@ class Stack:
                                          restart="on-failure")
 
     def _add(self, name: str, unit: Unit, instance: str) -> None:
-        env = unit.env(self.env, instance)
+        env = unit.env(self.env, instance, self.tmp / "run")
         self.services[name] = Service(name, unit.argv(unit.exec_start, instance, env), env,
                                       self._log(name), unit.restart, unit.restart_sec)
 
@@ -372,19 +284,23 @@ class Stack:
         raise SystemExit(f"the app nodes were not ready within {seconds:.0f} s; logs in "
                          f"{self.tmp / 'logs'}")
 
-    def node_rss(self) -> int:
-        """Resident memory of both app nodes, masters and workers (bytes)."""
-        total = 0
+    def node_memory(self) -> tuple[int, int]:
+        """(RSS, PSS) of both app nodes, masters and workers, in bytes. RSS counts the pages
+        the workers share with their master once per process; PSS splits them: the real use."""
+        rss = pss = 0
         for name in ("app1", "app2"):
             service = self.services[name]
             for pid in [service.pid, *service.children()]:
                 try:
-                    status = Path(f"/proc/{pid}/status").read_text()
+                    rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
                 except OSError:
                     continue
-                match = re.search(r"VmRSS:\s+(\d+) kB", status)
-                total += int(match.group(1)) * 1024 if match else 0
-        return total
+                for label, value in re.findall(r"^(Rss|Pss):\s+(\d+) kB", rollup, re.M):
+                    if label == "Rss":
+                        rss += int(value) * 1024
+                    else:
+                        pss += int(value) * 1024
+        return rss, pss
 
     def sql(self, query: str) -> list[list[str]]:
         done = subprocess.run(["psql", self.database_url, "-AtF", "\t", "-v", "ON_ERROR_STOP=1",
@@ -396,6 +312,9 @@ class Stack:
     def down(self) -> None:
         """Stop everything this stack started and drop its database; never raises."""
         self._stop.set()
+        for service in self.services.values():  # all at once: each may take its grace time
+            service.supervised = False
+            service.kill_group(signal.SIGTERM)
         for service in reversed(list(self.services.values())):
             try:
                 service.stop()
