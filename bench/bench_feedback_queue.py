@@ -102,7 +102,7 @@ def fill(count: int, seed: int = 5) -> dict[str, object]:
     from core.clock import now
     from core.extensions import db
     from core.models import Unit
-    from core.spreadsheets import fold
+    from core.text import fold
     from feedback.intake import register_unit_of
     from feedback.models import FeedbackCase, RegisterCounter
     from feedback.tracking import new_tracking_code

@@ -57,13 +57,6 @@ def clean_cell(text: str) -> str:
     return unicodedata.normalize("NFC", restore_cell(text.strip()))
 
 
-def fold(text: str) -> str:
-    """Lower case without Vietnamese accents, so headers "Mã đơn vị" and "ma_don_vi" match."""
-    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    return " ".join(text.replace("_", " ").replace("-", " ").strip(" *").split())
-
-
 def text_problem(text: str, max_length: int, *, multiline: bool = False) -> str | None:
     """A translated message if an imported text cell holds control characters (NUL and the
     like; line breaks and tabs only where ``multiline``) or is too long, else None."""

@@ -13,7 +13,8 @@ from typing import Any
 from flask_babel import gettext as _
 
 from core.models import UnitKind
-from core.spreadsheets import fold, text_problem
+from core.spreadsheets import text_problem
+from core.text import fold
 
 # Kept equal to core.views.admin.units.CODE_PATTERN (services do not import views; a test checks).
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"

@@ -24,7 +24,8 @@ from core.exceptions import ServiceError
 from core.extensions import db
 from core.models import Unit
 from core.org import UnitData, create_unit, set_unit_active, update_unit
-from core.spreadsheets import RowError, Table, UpsertReport, clean_cell, fold, read_table
+from core.spreadsheets import RowError, Table, UpsertReport, clean_cell, read_table
+from core.text import fold
 from core.unit_format import COLUMN_ALIASES, DATA_FIELDS, TEMPLATE_HEADERS, parse_cell
 
 MAX_BYTES = 5 * 1024 * 1024

@@ -24,7 +24,7 @@ from core.crypto import encrypt_json, keyed_digest
 from core.exceptions import ServiceError
 from core.extensions import db
 from core.models import ApiKey, Unit, UnitKind, User
-from core.spreadsheets import fold
+from core.text import fold
 from feedback import deadlines
 from feedback.models import (
     CaseState,

@@ -27,7 +27,7 @@ from core.crypto import InvalidToken, decrypt_json
 from core.exceptions import ServiceError
 from core.extensions import db
 from core.models import User
-from core.spreadsheets import fold
+from core.text import fold
 from feedback.case_access import can_on_case
 from feedback.intake import clean_text
 from feedback.labels import KIND_LABELS, TOPIC_LABELS  # noqa: F401  (used here and re-exported)

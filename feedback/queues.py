@@ -2,7 +2,7 @@
 
 One query per page: only the columns the table shows, the unit names joined, and a COUNT with
 the same filters. Search works with or without Vietnamese diacritics: the query is folded
-(core.spreadsheets.fold) and matched against ``FeedbackCase.search_text``, which intake stores
+(core.text.fold) and matched against ``FeedbackCase.search_text``, which intake stores
 folded; a tracking code or a register number ("123/2026") also finds its case.
 """
 
@@ -23,7 +23,7 @@ from core.clock import LOCAL_TZ, local, now
 from core.exceptions import ServiceError
 from core.extensions import db
 from core.models import Unit
-from core.spreadsheets import fold
+from core.text import fold
 from core.workdays import deadline_end, load_calendar
 from feedback.case_access import case_scope_clause
 from feedback.labels import (  # noqa: F401  (re-exported for the views and exports)

@@ -21,6 +21,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from core.text import fold_same_length
+
 NAME = "name"
 PHONE = "phone"
 EMAIL = "email"
@@ -87,19 +89,6 @@ _LO = re.escape(_letters(str.islower))
 CAP = rf"(?:[{_UP}][{_LO}]*|[{_UP}]{{2,}})(?![{_UP}{_LO}\d])"
 _WORD_BEFORE = r"(?<![\w])"
 _WORD_AFTER = r"(?![\w])"
-
-
-def fold_char(ch: str) -> str:
-    """One character in, one character out: lower case without diacritics (đ → d)."""
-    if ch in "đĐ":
-        return "d"
-    base = unicodedata.normalize("NFD", ch)[0].lower()
-    return base[0] if base else ch
-
-
-def fold_same_length(text: str) -> str:
-    """Folded text with the same length as ``text`` (NFC input), so offsets carry over."""
-    return "".join(fold_char(ch) for ch in text)
 
 
 # --- Detectors ------------------------------------------------------------------------

@@ -24,7 +24,8 @@ from core.audit import record_audit
 from core.exceptions import ServiceError
 from core.extensions import db
 from core.models import Unit
-from core.spreadsheets import RowError, UpsertReport, clean_cell, fold, read_table
+from core.spreadsheets import RowError, UpsertReport, clean_cell, read_table
+from core.text import fold
 from surveys.dossiers import (
     CREATED,
     UNCHANGED,

@@ -10,7 +10,7 @@ from sqlalchemy import or_
 
 from core.extensions import db
 from core.models import Unit, UnitKind
-from core.spreadsheets import fold
+from core.text import fold
 from surveys.models import Dossier
 from surveys.points import ONLINE_KINDS
 

@@ -25,7 +25,8 @@ from core.clock import LOCAL_TZ, local, now
 from core.exceptions import ServiceError
 from core.extensions import db
 from core.models import Unit, User
-from core.spreadsheets import RowError, Table, clean_cell, fold
+from core.spreadsheets import RowError, Table, clean_cell
+from core.text import fold
 from surveys.models import AnswerType, Channel, InstrumentVersion, Item, SurveyImport
 from surveys.response_import_files import Upload, read_upload_table
 from surveys.responses import SubmittedResponse, submit_response

@@ -21,7 +21,7 @@ from core.extensions import csrf, db
 from core.forms import BaseForm
 from core.models import Unit
 from core.public_urls import public_base_url, public_url_for
-from core.spreadsheets import fold
+from core.text import fold
 from feedback.models import Publication
 from feedback.publication import KIND_LABELS, TOPIC_LABELS
 

@@ -15,7 +15,8 @@ from werkzeug.test import encode_multipart
 from core import spreadsheets
 from core.extensions import db
 from core.models import AuditEntry, Role, Unit
-from core.spreadsheets import SpreadsheetError, fold
+from core.spreadsheets import SpreadsheetError
+from core.text import fold
 from core.unit_format import CODE_PATTERN, KIND_ALIASES, KIND_WORDS_VI
 from core.unit_import import import_units
 from core.views.admin.units import CODE_PATTERN as FORM_CODE_PATTERN

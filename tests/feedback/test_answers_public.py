@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event
 
 from core.extensions import db
-from core.spreadsheets import fold
+from core.text import fold
 from feedback.models import Publication
 from tests.feedback.helpers import build_org, submit_case
 

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feedback.redaction import REPLACEMENTS, fold_same_length, redact
+from core.text import fold_same_length
+from feedback.redaction import REPLACEMENTS, redact
 
 # (snippet, the personal string that must disappear, its category)
 PERSONAL = [
