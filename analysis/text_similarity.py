@@ -278,7 +278,18 @@ def near_duplicates(texts: Sequence[str], query: str, threshold: float = 0.5
     if not texts or not (query or "").strip():
         return []
     _model, rows = fit_transform([*texts, query])
-    sims = np.asarray((rows[:-1] @ rows[-1].T).toarray()).ravel()
+    return rank_similar(rows[:-1], rows[-1], threshold)
+
+
+def rank_similar(rows: sp.csr_matrix, query: sp.csr_matrix, threshold: float,
+                 exclude: int | None = None) -> list[tuple[int, float]]:
+    """Row numbers of ``rows`` (L2-normalised TF-IDF, as ``fit_transform`` makes them) whose
+    cosine with the one-row ``query`` is at least ``threshold`` (and above zero), with the
+    score, most similar first and ties by row number; ``exclude`` drops one row (the query's
+    own row when it is one of them)."""
+    sims = np.asarray((rows @ query.T).toarray()).ravel()
+    if exclude is not None:
+        sims[exclude] = -1.0
     hits = np.flatnonzero(sims >= max(threshold, 1e-12))
     hits = hits[np.lexsort((hits, -sims[hits]))]
     return [(int(i), float(sims[i])) for i in hits]

@@ -14,12 +14,11 @@ import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import numpy as np
 import scipy.sparse as sp
 from flask import current_app
 from sqlalchemy import func, select
 
-from analysis.text_similarity import TfidfModel, fit_transform, transform
+from analysis.text_similarity import TfidfModel, fit_transform, rank_similar, transform
 from core.clock import local, now
 from core.extensions import db
 from feedback.models import CaseState, FeedbackCase
@@ -85,14 +84,10 @@ def similar_open_cases(case: FeedbackCase, limit: int = 5, threshold: float = 0.
     position = {case_id: i for i, case_id in enumerate(index.ids)}
     own = position.get(case.id)
     query = index.rows[own] if own is not None else transform(index.model, [text])
-    sims = np.asarray((index.rows @ query.T).toarray()).ravel()
-    if own is not None:
-        sims[own] = -1.0  # not a duplicate of itself
-    hits = np.flatnonzero(sims >= max(threshold, 1e-12))
-    hits = hits[np.lexsort((hits, -sims[hits]))][:limit]
     found = []
-    for i in hits:
-        other = db.session.get(FeedbackCase, index.ids[int(i)])
+    # A case is not a duplicate of itself.
+    for row, score in rank_similar(index.rows, query, threshold, exclude=own)[:limit]:
+        other = db.session.get(FeedbackCase, index.ids[row])
         if other is not None:
-            found.append((other, round(float(sims[int(i)]), 4)))
+            found.append((other, round(score, 4)))
     return found
