@@ -6,10 +6,12 @@ import csv
 import io
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from core.audit_labels import ACTION_LABELS
 from core.extensions import db
 from core.models import AuditEntry, Role
 from core.spreadsheets import neutralise_cell
@@ -177,7 +179,7 @@ def test_csv_export_neutralises_formula_cells(client, global_admin, add_entry):
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM, so Excel reads Vietnamese
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-    reasons = {row[9] for row in rows[1:]}
+    reasons = {row[10] for row in rows[1:]}
     assert reasons == {"'=HYPERLINK(\"http://evil\")", "'+1+1", "'-2+3", "'@SUM(A1)",
                        "plain = text"}
     exported = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action ==
@@ -241,6 +243,60 @@ def test_csv_export_of_a_unit_admin_parses_when_the_request_ends_before_the_body
     assert len(rows) == 2
     assert rows[1][0] == str(entry_id)
     assert rows[1][2] == "'=cmd()"  # still neutralised
-    assert rows[1][6] == "LS-A-1"  # the unit's code, read from the units the view loaded
-    assert rows[1][9] == "Sửa tên, theo công văn số 12"
+    assert rows[1][3:5] == ["unit.updated", "Unit changed"]  # the code and its words
+    assert rows[1][7] == "LS-A-1"  # the unit's code, read from the units the view loaded
+    assert rows[1][10] == "Sửa tên, theo công văn số 12"
     assert int(response.headers["Content-Length"]) == len(response.get_data())
+
+
+def _cells(response, row_id: int) -> list[str]:
+    """The text of each cell of the list row linking to entry ``row_id``."""
+    page = response.get_data(as_text=True)
+    row = re.search(rf'<tr>\s*<td><a href="/quan-tri/nhat-ky/{row_id}">.*?</tr>', page, re.S)
+    return [re.sub(r"<[^>]+>", "", cell).strip()
+            for cell in re.findall(r"<td>(.*?)</td>", row.group(0), re.S)]
+
+
+def test_the_list_shows_actions_in_words_with_a_fallback(client, global_admin, add_entry):
+    known = add_entry("user.role_granted", object_type="user", object_id="5")
+    unknown_area = add_entry("feedback.something_new")
+    unknown = add_entry("mystery.thing")
+    response = client.get(LIST)
+    assert _cells(response, known.id)[2] == "Role granted"
+    assert _cells(response, unknown_area.id)[2] == "PAKN: feedback.something_new"
+    assert _cells(response, unknown.id)[2] == "mystery.thing"
+    assert 'title="user.role_granted">Role granted</span>' in response.get_data(as_text=True)
+    detail = client.get(f"{LIST}/{known.id}").get_data(as_text=True)
+    assert "Role granted <code>user.role_granted</code>" in detail
+    # The action filter offers words too, and an area's every action.
+    form = client.get(LIST).get_data(as_text=True)
+    assert '<option value="user.role_granted">Role granted</option>' in form
+    assert '<option value="user.">Staff accounts: every action (user.*)</option>' in form
+
+
+def test_the_list_speaks_vietnamese(client_vi, global_admin, login, add_entry):
+    login(client_vi, global_admin)
+    entry = add_entry("feedback.approve")
+    assert _cells(client_vi.get(LIST), entry.id)[2] == "Duyệt dự thảo trả lời PAKN"
+
+
+def test_every_action_written_by_the_code_has_words():
+    """A new action code in the code base needs its words in core.audit_labels."""
+    root = Path(__file__).resolve().parents[2]
+    written = set()
+    for package in ("core", "surveys", "feedback", "reports"):
+        for path in (root / package).rglob("*.py"):
+            written |= set(re.findall(r'(?:record_audit(?:_now)?|_audit(?:_version)?)\(\s*"'
+                                      r'([a-z_]+\.[a-z_.]+)"', path.read_text("utf-8")))
+    assert written - set(ACTION_LABELS) == set()
+
+
+def test_long_values_are_cut_in_the_list_and_whole_on_the_entry_page(client, global_admin,
+                                                                      add_entry):
+    long_reason = "Lý do rất dài " * 30
+    entry = add_entry("unit.updated", reason=long_reason, actor_label="x" * 120,
+                      after={"name_vi": "Tên rất dài " * 20})
+    cells = _cells(client.get(LIST), entry.id)
+    assert len(cells[1]) <= 40 and len(cells[6]) <= 120 and cells[6].endswith("…")
+    detail = client.get(f"{LIST}/{entry.id}").get_data(as_text=True)
+    assert long_reason.strip() in detail and ("Tên rất dài " * 20).strip() in detail

@@ -23,6 +23,7 @@ from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from core.access import Permission, can_globally, require, unit_scope_clause, visible_units
 from core.audit import record_audit_now
+from core.audit_labels import AREA_LABELS, action_label
 from core.clock import LOCAL_TZ, local
 from core.extensions import db
 from core.forms import BaseForm
@@ -85,7 +86,7 @@ def audit_entry(entry_id: int):
         abort(404)
     unit = db.session.get(Unit, entry.unit_id) if entry.unit_id else None
     return render_template("admin/audit_detail.html", entry=entry, unit=unit,
-                           lines=diff_lines(entry.before, entry.after))
+                           lines=diff_lines(entry.before, entry.after), action_label=action_label)
 
 
 @bp.get("/nhat-ky/xuat.csv")
@@ -97,8 +98,9 @@ def audit_export():
     record_audit_now("audit.exported", unit_id=int(form.unit.data) if form.unit.data else None,
                      after={f.name: request.args[f.name] for f in form
                             if request.args.get(f.name)})
-    header = [_("Id"), _("Time"), _("Account"), _("Action"), _("Object type"), _("Object id"),
-              _("Unit"), _("Before"), _("After"), _("Reason"), _("Request id")]
+    header = [_("Id"), _("Time"), _("Account"), _("Action"), _("What happened"),
+              _("Object type"), _("Object id"), _("Unit"), _("Before"), _("After"), _("Reason"),
+              _("Request id")]
     return csv_response(chain([header], _export_rows(stmt, units)), "nhat-ky.csv")
 
 
@@ -107,8 +109,9 @@ def _export_rows(stmt: Select, units: list[Unit]) -> Iterator[list[Any]]:
     codes = {unit.id: unit.code for unit in units}
     for e in db.session.scalars(stmt, execution_options={"yield_per": 500}):
         yield [e.id, local(e.at).strftime("%Y-%m-%d %H:%M:%S"), e.actor_label, e.action,
-               e.object_type, e.object_id, codes.get(e.unit_id, e.unit_id), _json(e.before),
-               _json(e.after), e.reason, e.request_id]
+               action_label(e.action), e.object_type, e.object_id,
+               codes.get(e.unit_id, e.unit_id), _json(e.before), _json(e.after), e.reason,
+               e.request_id]
 
 
 def _filter_form() -> tuple[AuditFilterForm, list[Unit]]:
@@ -122,8 +125,16 @@ def _filter_form() -> tuple[AuditFilterForm, list[Unit]]:
     prefixes = sorted({action.split(".")[0] + "." for action in actions})
     choices = sorted({*actions, *prefixes, *([form.action.data] if form.action.data else [])})
     form.action.choices = [("", _("All actions"))] + [
-        (action, action + "*" if action.endswith(".") else action) for action in choices]
+        (action, _action_choice(action)) for action in choices]
     return form, units
+
+
+def _action_choice(action: str) -> str:
+    """"PAKN approved", or for a prefix such as "feedback." every action of its area."""
+    if action.endswith("."):
+        area = AREA_LABELS.get(action[:-1])
+        return _("%(area)s: every action (%(code)s*)", area=area or action[:-1], code=action)
+    return action_label(action)
 
 
 def _page_number() -> int | None:
@@ -185,7 +196,7 @@ def _render_list(form, units, entries, total, page, bad_page=False):
     args = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template(
         "admin/audit.html", form=form, entries=entries, total=total, page=page, bad_page=bad_page,
-        pages=max(1, -(-total // PER_PAGE)), args=args,
+        pages=max(1, -(-total // PER_PAGE)), args=args, action_label=action_label,
         units={unit.id: unit for unit in units},
         changes={entry.id: [line for line in diff_lines(entry.before, entry.after)
                             if line.changed] for entry in entries})
