@@ -45,9 +45,10 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.registry import Collector
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
+from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
 from core.access import Permission, require, require_global
@@ -96,21 +97,29 @@ def observe_request(method: str, endpoint: str | None, status: int, seconds: flo
     LATENCY.labels(method, endpoint).observe(seconds)
 
 
-def count_on_commit(session: Session, metric: Counter, **labels: str) -> None:
-    """Increment ``metric`` when ``session``'s transaction commits (not if it rolls back), so
-    a counter of stored things never counts one that was not stored."""
-    session.info.setdefault(_PENDING, []).append((metric, labels))
+def count_on_commit(row: object, metric: Counter, **labels: str) -> None:
+    """Count ``row`` (just inserted, from a mapper ``after_insert`` hook) in ``metric`` once
+    its transaction commits, so a counter of stored things never counts one that was not
+    stored: a row whose savepoint or transaction rolled back is not counted."""
+    session = object_session(row)
+    if session is not None:
+        session.info.setdefault(_PENDING, []).append((row, metric, labels))
 
 
 @event.listens_for(Session, "after_commit")
 def _count_committed(session: Session) -> None:
-    for metric, labels in session.info.pop(_PENDING, ()):
-        (metric.labels(**labels) if labels else metric).inc()
+    if session.in_nested_transaction():
+        return  # a savepoint released: its rows are not stored until the outer commit
+    for row, metric, labels in session.info.pop(_PENDING, ()):
+        # A row inserted in a savepoint that rolled back is no longer persistent.
+        if inspect(row).persistent:
+            (metric.labels(**labels) if labels else metric).inc()
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_rolled_back(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 # -- gauges read from the database at scrape time ------------------------------------------
@@ -181,7 +190,7 @@ def _direct_from_loopback() -> bool:
 
 
 def _refuse_anonymous() -> None:
-    raise Unauthorized(www_authenticate='Bearer realm="metrics"')
+    raise Unauthorized(www_authenticate=WWWAuthenticate("Bearer", {"realm": "metrics"}))
 
 
 def check_scraper() -> None:

@@ -5,7 +5,6 @@ each scrape (the same rule as the late-cases list: a case waiting for its sender
 from __future__ import annotations
 
 from sqlalchemy import event, func, select
-from sqlalchemy.orm import object_session
 
 from analysis.pakn_kpis import OPEN_STATES
 from core.clock import now
@@ -20,9 +19,7 @@ _LATE_STATES = sorted(OPEN_STATES - {"waiting"})
 
 @event.listens_for(FeedbackCase, "after_insert")
 def _count_case(_mapper, _connection, case: FeedbackCase) -> None:
-    session = object_session(case)
-    if session is not None:
-        count_on_commit(session, PAKN_SUBMISSIONS, channel=case.channel)
+    count_on_commit(case, PAKN_SUBMISSIONS, channel=case.channel)
 
 
 def overdue_cases() -> int:

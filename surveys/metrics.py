@@ -7,7 +7,6 @@ dossier ratings, paper entry, imports): a rolled-back response is never counted.
 from __future__ import annotations
 
 from sqlalchemy import event
-from sqlalchemy.orm import object_session
 
 from core.metrics import count_on_commit, counter
 from surveys.models import Response
@@ -18,6 +17,4 @@ SURVEY_SUBMISSIONS = counter("langnghe_survey_submissions",
 
 @event.listens_for(Response, "after_insert")
 def _count_response(_mapper, _connection, response: Response) -> None:
-    session = object_session(response)
-    if session is not None:
-        count_on_commit(session, SURVEY_SUBMISSIONS, channel=response.channel)
+    count_on_commit(response, SURVEY_SUBMISSIONS, channel=response.channel)
