@@ -14,5 +14,7 @@ def init_app(app: Flask) -> None:
     import feedback.notifications  # noqa: F401  (hooks: messages on intake and transitions)
     from core.capabilities import register_capability
     from feedback.demo import load_feedback_demo
+    from feedback.worklists import register_work_lists
 
     register_capability(app, "feedback", cli_group="feedback_cli", demo_loader=load_feedback_demo)
+    register_work_lists(app)

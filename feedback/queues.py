@@ -91,6 +91,7 @@ class QueueRow:
     handling_unit_id: int | None
     agency_name: str | None
     handling_unit_name: str | None
+    is_new: bool = False
 
     @property
     def register_number(self) -> str | None:
@@ -107,6 +108,27 @@ def amber_until(moment: datetime | None = None) -> datetime:
     for _step in range(AMBER_WORKING_DAYS):
         day = calendar.next_working_day(day)
     return deadline_end(day)
+
+
+def new_since(moment: datetime | None = None) -> datetime:
+    """Local midnight starting the last working day before today: what arrived since then
+    is "new" (on a Monday, since Friday morning)."""
+    calendar = load_calendar()
+    day = local(moment or now()).date() - timedelta(days=1)
+    while not calendar.is_working_day(day):
+        day -= timedelta(days=1)
+    return _local_midnight(day)
+
+
+def new_case_clause(scope: str, moment: datetime | None = None) -> ColumnElement[bool]:
+    """A case nobody has acted on yet that arrived since the last working day began: in the
+    inbox, received and not registered; in the unit queue, assigned and not started."""
+    since = new_since(moment)
+    if scope == "unit":
+        return and_(FeedbackCase.state == CaseState.ASSIGNED.value,
+                    FeedbackCase.assigned_at >= since)
+    return and_(FeedbackCase.state == CaseState.RECEIVED.value,
+                FeedbackCase.received_at >= since)
 
 
 def _unit_queue_scope(actor: Actor) -> ColumnElement[bool]:
@@ -172,7 +194,8 @@ def filtered_statement(actor: Actor, filters: CaseFilters, scope: str = "inbox")
     agency = aliased(Unit)
     handling = aliased(Unit)
     stmt = (select(*ROW_COLUMNS, agency.name_vi.label("agency_name"),
-                   handling.name_vi.label("handling_unit_name"))
+                   handling.name_vi.label("handling_unit_name"),
+                   new_case_clause(scope).label("is_new"))
             .join(agency, agency.id == FeedbackCase.agency_id)
             .outerjoin(handling, handling.id == FeedbackCase.handling_unit_id))
     return stmt.where(*_conditions(actor, filters, scope))

@@ -12,6 +12,7 @@ from flask_login import current_user
 # The menu registry lives in core.menu; packages import it from here with require_staff.
 from core.menu import MENU, MenuGroup, MenuItem, add_menu_item, office_menu  # noqa: F401
 from core.models import Role
+from core.worklists import register_core_work_lists, work_lists
 
 bp = Blueprint("admin", __name__, url_prefix="/quan-tri")
 
@@ -46,7 +47,9 @@ bp.before_request(require_staff)
 
 @bp.get("/")
 def dashboard():
-    return render_template("admin/dashboard.html", grants=current_user.grants)
+    """Việc của tôi: the work lists of every role the user holds, most urgent first."""
+    return render_template("admin/dashboard.html", grants=current_user.grants,
+                           groups=work_lists(current_user))
 
 
 def register(app: Flask) -> None:
@@ -55,5 +58,6 @@ def register(app: Flask) -> None:
     for module in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{module.name}")
     app.register_blueprint(bp)
+    register_core_work_lists(app)
     app.jinja_env.globals["role_label"] = role_label
     app.jinja_env.globals["office_menu"] = office_menu
