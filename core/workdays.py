@@ -251,8 +251,9 @@ def add_calendar_days(start: date | datetime, n: int, *,
 OVERRIDE_FIELDS = ("day", "is_working", "reason")
 
 
-def add_calendar_override(day: date, is_working: bool, reason: str, *,
-                          actor_id: int | None = None) -> CalendarOverride:
+def _check_override(day: date, reason: str, *, other_than: int | None = None) -> str:
+    """The cleaned reason, or a ServiceError for a day out of range, no reason, or a day that
+    already has another entry."""
     reason = (reason or "").strip()
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise ServiceError(_("Choose a day from %(first)d to %(last)d.", first=FIRST_YEAR,
@@ -260,17 +261,43 @@ def add_calendar_override(day: date, is_working: bool, reason: str, *,
     if not reason:
         raise ServiceError(_("Give the reason for this change (for example the decision "
                              "that set it)."), status=400, field="reason")
-    existing = db.session.scalar(db.select(CalendarOverride).where(CalendarOverride.day == day))
+    existing = db.session.scalar(db.select(CalendarOverride).where(
+        CalendarOverride.day == day, CalendarOverride.id != (other_than or 0)))
     if existing is not None:
-        raise ServiceError(_("%(day)s already has an entry (%(reason)s). Remove it first to "
-                             "change it.", day=day.strftime("%d/%m/%Y"), reason=existing.reason),
+        raise ServiceError(_("%(day)s already has an entry (%(reason)s): change that entry "
+                             "instead.", day=day.strftime("%d/%m/%Y"), reason=existing.reason),
                            status=409, field="day")
-    override = CalendarOverride(day=day, is_working=is_working, reason=reason[:255],
+    return reason[:255]
+
+
+def add_calendar_override(day: date, is_working: bool, reason: str, *,
+                          actor_id: int | None = None) -> CalendarOverride:
+    reason = _check_override(day, reason)
+    override = CalendarOverride(day=day, is_working=is_working, reason=reason,
                                 created_by_id=actor_id)
     db.session.add(override)
     db.session.flush()
     record_audit("calendar.override_added", object_type="calendar_override",
                  object_id=override.id, after=snapshot(override, OVERRIDE_FIELDS))
+    db.session.info[_SESSION_FLAG] = True
+    return override
+
+
+def update_calendar_override(override_id: int, day: date, is_working: bool,
+                             reason: str) -> CalendarOverride:
+    """Change a local entry's day, status or reason; the audit entry keeps both versions."""
+    override = db.session.get(CalendarOverride, override_id)
+    if override is None:
+        raise NotFound(_("This calendar entry no longer exists."))
+    reason = _check_override(day, reason, other_than=override.id)
+    before = snapshot(override, OVERRIDE_FIELDS)
+    override.day, override.is_working, override.reason = day, is_working, reason
+    after = snapshot(override, OVERRIDE_FIELDS)
+    if after == before:
+        return override
+    db.session.flush()
+    record_audit("calendar.override_updated", object_type="calendar_override",
+                 object_id=override.id, before=before, after=after)
     db.session.info[_SESSION_FLAG] = True
     return override
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 
 import pytest
@@ -137,3 +138,60 @@ def test_unit_admin_cannot_change_the_calendar(client, make_user, login, unit):
     assert response.status_code == 403
     assert overrides() == []
     assert [e.reason for e in actions("access.denied")] == ["calendar.manage"]
+
+
+def _add(client, day: str, is_working: str, reason: str) -> int:
+    assert client.post(f"{URL}/ngoai-le", data={"day": day, "is_working": is_working,
+                                                "reason": reason}).status_code == 302
+    return db.session.scalar(db.select(CalendarOverride.id).where(
+        CalendarOverride.day == date.fromisoformat(day)))
+
+
+def test_an_override_is_edited_in_place_and_audited(client, admin, unit):
+    override_id = _add(client, "2026-03-13", "0", "Quyết định 12/QĐ-UBND")
+    page = client.get(URL, query_string={"year": 2026}).get_data(as_text=True)
+    assert f'href="/quan-tri/lich/ngoai-le/{override_id}/sua"' in page
+    form = client.get(f"{URL}/ngoai-le/{override_id}/sua").get_data(as_text=True)
+    assert 'value="2026-03-13"' in form and 'value="Quyết định 12/QĐ-UBND"' in form
+    assert '<option selected value="0">' in form
+    # Fri 13/3 off → Thu 12/3 + 1 working day is Mon 16/3; worked again it is Fri 13/3.
+    assert add_working_days(at_local_noon(date(2026, 3, 12)), 1) == date(2026, 3, 16)
+    response = client.post(f"{URL}/ngoai-le/{override_id}/sua", data={
+        "day": "2026-03-20", "is_working": "0", "reason": "Quyết định 15/QĐ-UBND (thay 12)"})
+    assert response.status_code == 302
+    assert overrides() == [(date(2026, 3, 20), False, "Quyết định 15/QĐ-UBND (thay 12)")]
+    assert db.session.scalar(db.select(CalendarOverride.id)) == override_id
+    assert add_working_days(at_local_noon(date(2026, 3, 12)), 1) == date(2026, 3, 13)
+    [entry] = actions("calendar.override_updated")
+    assert entry.before == {"day": "2026-03-13", "is_working": False,
+                            "reason": "Quyết định 12/QĐ-UBND"}
+    assert entry.after == {"day": "2026-03-20", "is_working": False,
+                           "reason": "Quyết định 15/QĐ-UBND (thay 12)"}
+    assert entry.actor_user_id == admin.id and entry.object_id == str(override_id)
+
+
+def test_editing_onto_another_entry_or_with_bad_input_changes_nothing(client, admin, unit):
+    first = _add(client, "2026-03-13", "0", "first")
+    _add(client, "2026-03-20", "1", "second")
+    response = client.post(f"{URL}/ngoai-le/{first}/sua", data={
+        "day": "2026-03-20", "is_working": "0", "reason": "moved"})
+    assert response.status_code == 409
+    assert "already has an entry (second)" in response.get_data(as_text=True)
+    response = client.post(f"{URL}/ngoai-le/{first}/sua", data={
+        "day": "2026-03-13", "is_working": "0", "reason": " "})
+    assert response.status_code == 400
+    assert re.search(r'<p class="error" id="reason-err">', response.get_data(as_text=True))
+    assert overrides() == [(date(2026, 3, 13), False, "first"), (date(2026, 3, 20), True,
+                                                                  "second")]
+    assert actions("calendar.override_updated") == []
+    assert client.get(f"{URL}/ngoai-le/999999/sua").status_code == 404
+
+
+def test_only_calendar_managers_edit_overrides(client, admin, make_user, login, unit):
+    override_id = _add(client, "2026-03-13", "0", "first")
+    login(client, make_user(Role.UNIT_ADMIN, unit=unit))
+    assert client.get(f"{URL}/ngoai-le/{override_id}/sua").status_code == 403
+    response = client.post(f"{URL}/ngoai-le/{override_id}/sua", data={
+        "day": "2026-03-13", "is_working": "1", "reason": "not allowed"})
+    assert response.status_code == 403
+    assert overrides() == [(date(2026, 3, 13), False, "first")]

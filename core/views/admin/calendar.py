@@ -18,6 +18,7 @@ from core.clock import LOCAL_TZ, today
 from core.exceptions import ServiceError
 from core.extensions import db
 from core.forms import BaseForm
+from core.models import CalendarOverride
 from core.settings import get_setting
 from core.templating import format_date
 from core.views.admin import bp
@@ -28,6 +29,7 @@ from core.workdays import (
     deadline_end,
     load_calendar,
     remove_calendar_override,
+    update_calendar_override,
 )
 
 WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
@@ -114,6 +116,35 @@ def calendar_override_add():
     db.session.commit()
     flash(_("%(day)s added to the calendar.", day=format_date(form.day.data)), "success")
     return redirect(url_for("admin.calendar", year=form.day.data.year))
+
+
+@bp.route("/lich/ngoai-le/<int:override_id>/sua", methods=["GET", "POST"])
+def calendar_override_edit(override_id: int):
+    """Change a local entry (its day, whether it is worked, its reason)."""
+    require_global(current_user, Permission.CALENDAR_MANAGE)
+    override = db.session.get(CalendarOverride, override_id)
+    if override is None:
+        abort(404)
+    form = OverrideForm(obj=override if request.method == "GET" else None)
+    if request.method == "GET":
+        form.is_working.data = "1" if override.is_working else "0"
+    if form.validate_on_submit():
+        try:
+            update_calendar_override(override.id, form.day.data, form.is_working.data == "1",
+                                     form.reason.data)
+        except ServiceError as error:
+            db.session.rollback()
+            getattr(form, error.field or "day").errors.append(error.message)
+            return _render_edit(override, form, error.status)
+        db.session.commit()
+        flash(_("The entry for %(day)s was changed.", day=format_date(form.day.data)),
+              "success")
+        return redirect(url_for("admin.calendar", year=form.day.data.year))
+    return _render_edit(override, form, 400 if form.errors else 200)
+
+
+def _render_edit(override: CalendarOverride, form: OverrideForm, status: int):
+    return render_template("admin/calendar_override.html", override=override, form=form), status
 
 
 @bp.post("/lich/ngoai-le/<int:override_id>/xoa")
