@@ -12,6 +12,7 @@ bind = os.environ.get("LANGNGHE_BIND", "127.0.0.1:8000")
 # PostgreSQL the requests are CPU-bound: on 2 cores, 2 workers took 300–360 submissions/s
 # against 210–290 with 4 (bench/bench_survey_load.py), so set LANGNGHE_WORKERS to the cores.
 workers = int(os.environ.get("LANGNGHE_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+os.environ["LANGNGHE_WORKERS"] = str(workers)  # the app refuses >1 without shared limits
 worker_class = "sync"
 timeout = 30
 graceful_timeout = 30

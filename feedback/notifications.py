@@ -17,12 +17,13 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from core.crypto import decrypt_json
 from core.outbox import add_message, build_message
+from core.public_urls import public_base_url
 from core.templating import format_date
 from feedback.intake import INTAKE_PREPARERS
 from feedback.models import FeedbackCase, FeedbackEvent, ReplyChannel
@@ -47,13 +48,11 @@ Notice = Callable[[FeedbackCase], FeedbackEvent | None]
 
 
 def status_url(tracking_code: str | None = None) -> str:
-    """The public status page: from the request when there is one, else PUBLIC_BASE_URL.
-    With a tracking code, the link fills it in (see feedback.views.public.CODE_PARAM)."""
+    """The public status page on PUBLIC_BASE_URL, never on the request's Host header (a
+    message outlives the request that caused it). With a tracking code, the link fills it in
+    (see feedback.views.public.CODE_PARAM)."""
     query = {CODE_PARAM: format_tracking_code(tracking_code)} if tracking_code else {}
-    if has_request_context() and "feedback_public.status" in current_app.view_functions:
-        return url_for("feedback_public.status", _external=True, **query)
-    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    return f"{base}{STATUS_PATH}" + (f"?{urlencode(query)}" if query else "")
+    return f"{public_base_url()}{STATUS_PATH}" + (f"?{urlencode(query)}" if query else "")
 
 
 def render_message(name: str, **context: Any) -> tuple[str, str]:
