@@ -24,7 +24,7 @@ import marshmallow as ma
 from flask import abort, current_app, g, request
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, or_, select
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from core.access import Permission, can
 from core.api import Blueprint
@@ -70,27 +70,21 @@ def _open311_error(error: Open311Error):
     return _error_body(error.status, error.description)
 
 
-@blp.errorhandler(HTTPException)
-def _http_error(error: HTTPException):
+@blp.errorhandler(Exception)
+def _error(error: Exception):
+    """Every error in the specification's format, as the OpenAPI document says."""
+    if not isinstance(error, HTTPException):
+        if current_app.testing and current_app.config.get("PROPAGATE_EXCEPTIONS") is not False:
+            raise error
+        log.exception("unhandled error in the Open311 API")
+        db.session.rollback()
+        error = InternalServerError()
     status = error.code or 500
-    description = error.description if status != 500 else "internal error"
-    response = error.get_response()
-    body, status = _error_body(status, str(description))
-    headers = {k: v for k, v in response.headers.items()
+    body, status = _error_body(status, str(error.description if status != 500
+                                           else "internal error"))
+    headers = {k: v for k, v in error.get_response().headers.items()
                if k in ("WWW-Authenticate", "Retry-After", "Allow")}
     return body, status, headers
-
-
-@blp.errorhandler(Exception)
-def _unexpected_error(error: Exception):
-    """Even a failure answers in the spec's format (the OpenAPI document says so)."""
-    if isinstance(error, HTTPException):
-        return _http_error(error)
-    if current_app.testing and current_app.config.get("PROPAGATE_EXCEPTIONS") is not False:
-        raise error
-    log.exception("unhandled error in the Open311 API")
-    db.session.rollback()
-    return _error_body(500, "internal error")
 
 
 # -- schemas (for the OpenAPI document and for reading the POST) ---------------------------

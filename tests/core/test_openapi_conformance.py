@@ -95,3 +95,15 @@ def test_open311_errors_match_the_document(client, served, org, make_user, metho
     definition = _documented_response(document, template, method.lower(), status)
     assert "application/json" in definition.get("content", {}), definition
     schema[template][method].validate_response(response)
+
+
+@pytest.mark.parametrize("app_config", [{"PROPAGATE_EXCEPTIONS": False}])
+def test_an_open311_failure_answers_in_the_documented_format(client, served, monkeypatch):
+    from feedback import open311
+
+    monkeypatch.setattr(open311, "services", lambda: 1 / 0)
+    document, schema = served
+    response = client.get(f"{OPEN311}/services.json")
+    assert response.status_code == 500
+    assert response.get_json() == [{"code": 500, "description": "internal error"}]
+    schema[f"{OPEN311}/services.json"]["GET"].validate_response(response)
