@@ -1,8 +1,12 @@
 """PAKN submission load: the public form /phan-anh/ served by gunicorn on this machine, driven
 over HTTP by a load generator in this process.
 
-Target (issue #5): public submissions >= 200/s with 0 errors, with gunicorn on SQLite (WAL)
-and on PostgreSQL.
+Targets: public submissions >= 200/s with 0 errors, with gunicorn on SQLite (WAL) and on
+PostgreSQL (issue #5); the citizen flow (GET the form, then POST it) at least twice as fast as
+when every GET listed every unit (issue #13: the blank form is now rendered once per unit-list
+version, feedback/public_form_page.py). On a shared machine compare runs back to back, and
+read ``form_get_server_cpu`` (the flow's server CPU per submission minus the POST's) and
+``flow_to_post_ratio``, which the machine's other load moves much less than the throughputs.
 
     .venv/bin/python bench/bench_feedback_submit.py                    # SQLite, full run
     .venv/bin/python bench/bench_feedback_submit.py --postgres postgresql://postgres@127.0.0.1/postgres
@@ -179,12 +183,15 @@ def _measure(port: int, master: int, threads: int, seconds: float,
     """Run the phases; returns how many submissions the server accepted (303)."""
     closed_loop(port, lambda _c: (lambda c: exchange(c, "GET", FORM)[0] == 200), threads, 1.0)
     accepted = 0
+    cpu_per: dict[str, float] = {}
+    rates: dict[str, float] = {}
     for name, make in (("post", post_again()), ("flow", citizen_flow())):
         cpu, own = server_cpu(master), time.process_time()
         tally, took = closed_loop(port, make, threads, seconds)
         cpu, own = server_cpu(master) - cpu, time.process_time() - own
         accepted += tally.ok
         per_request = cpu / max(1, tally.ok)
+        cpu_per[name], rates[name] = per_request, tally.ok / took
         results += [(f"{name}_throughput", tally.ok / took, "req/s"),
                     (f"{name}_errors", tally.errors, "count"),
                     (f"{name}_p50_closed_loop", percentile(tally.latencies, 0.5) * 1000, "ms"),
@@ -194,6 +201,8 @@ def _measure(port: int, master: int, threads: int, seconds: float,
                     # The rate if the server had every core to itself and nothing else ran.
                     (f"{name}_cpu_ceiling", (os.cpu_count() or 1) / max(per_request, 1e-6),
                      "req/s")]
+    results += [("form_get_server_cpu", (cpu_per["flow"] - cpu_per["post"]) * 1000, "ms"),
+                ("flow_to_post_ratio", rates["flow"] / max(rates["post"], 1e-9), "x")]
     return accepted
 
 
