@@ -266,8 +266,10 @@ def delete_item(item: Item) -> None:
     version, section = item.version, item.section
     ensure_editable(version)
     _audit("survey_item.deleted", item, version, snapshot(item, ITEM_AUDIT_FIELDS))
-    section.items.remove(item)
-    version.items.remove(item)
+    # Loading version.items would autoflush the item with no section (NOT NULL) first.
+    with db.session.no_autoflush:
+        section.items.remove(item)
+        version.items.remove(item)
     db.session.delete(item)
     _renumber(ordered_items(section))
 

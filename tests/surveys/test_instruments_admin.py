@@ -281,3 +281,17 @@ def test_a_draft_can_be_thrown_away(client, setup, login):
     assert db.session.get(InstrumentVersion, draft_id) is None
     assert all(db.session.get(Item, item_id) is None for item_id in item_ids)
     assert client.get(f"{BASE}/phien-ban/{draft_id}").status_code == 404
+
+
+def test_deleting_an_item_of_a_draft_in_a_fresh_session(client, setup, login):
+    """The request loads nothing but the item: removing it from its version must not flush a
+    half-removed row (it answered 500, found by tests/core/test_access_matrix.py)."""
+    draft = _own_draft(setup)
+    first, second = ordered_items(draft.sections[0])[:2]
+    ids = (draft.id, first.id, second.id)
+    login(client, setup["analyst"])
+    db.session.remove()
+    assert client.post(f"{BASE}/cau-hoi/{ids[1]}/xoa").status_code == 302
+    assert db.session.get(Item, ids[1]) is None
+    remaining = ordered_items(db.session.get(InstrumentVersion, ids[0]).sections[0])
+    assert remaining[0].id == ids[2] and remaining[0].position == 1
