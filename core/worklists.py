@@ -19,7 +19,7 @@ from flask import Flask, current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from core.access import Permission, scopes, unit_scope_clause
+from core.access import Permission, can_globally, unit_scope_clause
 from core.extensions import db
 from core.models import Role, RoleGrant, SettingValue, Unit, User
 
@@ -147,9 +147,8 @@ def check_settings(user: User) -> SetupGap | None:
     """Settings whose default no legal text fixes, never decided by the agency."""
     from core.settings import SETTINGS
 
-    if scopes(user, Permission.SETTINGS_MANAGE) != [] and scopes(
-            user, Permission.SETTINGS_MANAGE) is not None:
-        return None  # the defaults are decided system-wide
+    if not can_globally(user, Permission.SETTINGS_MANAGE):
+        return None  # those defaults are decided system-wide
     pending = [key for key, definition in SETTINGS.items() if definition.needs_confirmation]
     decided = set(db.session.scalars(select(SettingValue.key).where(
         SettingValue.key.in_(pending)).distinct())) if pending else set()

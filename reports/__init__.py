@@ -16,8 +16,10 @@ def init_app(app: Flask) -> None:
     from reports.filters import FilterError
     from reports.formatting import init_formatting
     from reports.page_context import filter_error_page
+    from reports.worklists import register_work_lists
 
     init_formatting(app)
     app.register_error_handler(FilterError, filter_error_page)
 
     register_capability(app, "reports", cli_group="reports_cli", demo_loader=load_reports_demo)
+    register_work_lists(app)

@@ -12,5 +12,7 @@ def init_app(app: Flask) -> None:
     import surveys.month_rollups  # noqa: F401  (the periodic month-rollup refresh)
     from core.capabilities import register_capability
     from surveys.demo import load_survey_demo
+    from surveys.worklists import register_work_lists
 
     register_capability(app, "surveys", cli_group="surveys_cli", demo_loader=load_survey_demo)
+    register_work_lists(app)

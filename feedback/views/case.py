@@ -117,8 +117,10 @@ class RevealForm(BaseForm):
 
 
 class AnswerForm(BaseForm):
+    # Sized for a letter: about a page of text visible while writing.
     body = TextAreaField(_l("Answer"), validators=[InputRequired(),
-                                                   Length(max=answer_services.MAX_ANSWER)])
+                                                   Length(max=answer_services.MAX_ANSWER)],
+                         render_kw={"rows": 12})
     letter_number = StringField(_l("Letter number"), validators=[Optional(), Length(max=60)])
     signer_title = StringField(_l("Signer's title"), validators=[Optional(), Length(max=120)])
 
@@ -194,11 +196,21 @@ def _act_form(case: FeedbackCase, action: str, units: list[Unit], suggestions: l
     if formdata is None:
         form.expected_state.data = case.state
         choice_ids = {value for value, _label in form.handling_unit.choices}
+        if action == "approve":
+            _prefill_letter(form, case)
         if action == "assign" and suggestions:
             top = str(getattr(suggestions[0].unit, "id", ""))
             if top in choice_ids:
                 form.handling_unit.data = top
     return form
+
+
+def _prefill_letter(form: ActForm, case: FeedbackCase) -> None:
+    """The approver sees (and may correct) the letter number and signer the handler typed."""
+    answer = current_answer(case)
+    if answer is not None:
+        form.letter_number.data = answer.letter_number
+        form.signer_title.data = answer.signer_title
 
 
 def _action_forms(case: FeedbackCase, units: list[Unit], suggestions: list[Any],

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import DateField, SelectField, SelectMultipleField, StringField
+from wtforms import DateField, SelectField, SelectMultipleField, StringField, widgets
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from core.access import Permission, can, require, visible_units
@@ -70,7 +70,10 @@ class QueueFilterForm(BaseForm):
 
     q = StringField(_l("Search (text, tracking code or register number)"),
                     validators=[Optional(), Length(max=queues.MAX_QUERY)])
-    state = SelectMultipleField(_l("State"), validators=[Optional()])
+    # Tick boxes, not a list that needs Ctrl to choose several.
+    state = SelectMultipleField(_l("State"), validators=[Optional()],
+                                widget=widgets.ListWidget(prefix_label=False),
+                                option_widget=widgets.CheckboxInput())
     due = SelectField(_l("Deadline"), validators=[Optional()])
     kind = SelectField(_l("Kind"), validators=[Optional()])
     topic = SelectField(_l("Topic"), validators=[Optional()])
