@@ -258,3 +258,31 @@ def test_desk_staff_cannot_see_cases(client, login, org, case, make_user):
     desk = make_user(Role.DESK_STAFF, org.desk, username="desk")
     login(client, desk)
     assert client.get(_url(case)).status_code == 404
+
+
+def test_approve_form_shows_what_the_handler_entered(client, login, org, case):
+    from feedback.answers import save_answer_draft
+    from feedback.workflow import transition_case
+
+    assign(case, org)
+    transition_case(case, "start", org.handler)
+    save_answer_draft(case, org.handler, "Kính gửi ông/bà, Sở đã khắc phục.",
+                      letter_number="45/SNV-PAKN", signer_title="PHÓ GIÁM ĐỐC")
+    transition_case(case, "submit_answer", org.handler)
+    db.session.commit()
+    login(client, org.approver)
+    html = client.get(_url(case)).get_data(as_text=True)
+    form = html.split('id="action-approve"')[1].split("</form>")[0]
+    assert 'value="45/SNV-PAKN"' in form and 'value="PHÓ GIÁM ĐỐC"' in form
+
+
+def test_answer_box_is_sized_for_a_letter(client, login, org, case):
+    from feedback.workflow import transition_case
+
+    assign(case, org)
+    transition_case(case, "start", org.handler)
+    db.session.commit()
+    login(client, org.handler)
+    html = client.get(_url(case)).get_data(as_text=True)
+    box = html.split('id="answer-form"')[1].split("</textarea>")[0]
+    assert 'rows="12"' in box

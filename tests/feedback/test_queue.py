@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 import openpyxl
@@ -16,7 +17,7 @@ from core.clock import now
 from core.extensions import db
 from core.models import AuditEntry, Role
 from feedback import queues
-from feedback.models import FeedbackCase
+from feedback.models import CaseState, FeedbackCase
 from feedback.queues import CaseFilters, bulk_assign, list_cases
 from feedback.tracking import format_tracking_code
 from feedback.workflow import TransitionInput, transition_case
@@ -113,6 +114,36 @@ def test_inbox_page_lists_cases_with_light_text_and_menu(client, login, org, cas
     assert "On time" in html or "Due soon" in html
     assert "PAKN inbox" in html and "/quan-tri/pakn/don-vi" in html
     assert FULL_CONTACT.phone not in html and FULL_CONTACT.name not in html
+
+
+def test_new_cases_are_marked_and_states_are_tick_boxes(client, login, org, cases):
+    """New: received since the last working day began and not registered yet."""
+    old = submit_case(org, content="Phản ánh gửi từ tuần trước, chưa ai vào sổ.")
+    old.received_at = now() - timedelta(days=10)
+    db.session.commit()
+    login(client, org.officer)
+    html = client.get("/quan-tri/pakn/").get_data(as_text=True)
+    rows = {row.split('href="/quan-tri/pakn/')[1].split('"')[0]: row
+            for row in html.split("<tr")[1:] if 'href="/quan-tri/pakn/' in row}
+    assert "badge-new" in rows[str(cases["new"].id)]
+    assert "badge-new" not in rows[str(old.id)]
+    assert "badge-new" not in rows[str(cases["ours"].id)]  # assigned: acted on
+    boxes = re.findall(r'<input[^>]*name="state"[^>]*>', html)
+    assert len(boxes) == len(CaseState) and all('type="checkbox"' in box for box in boxes)
+    assert "Hold Ctrl" not in html and "<select multiple" not in html
+    ticked = client.get("/quan-tri/pakn/", query_string=[("state", "assigned")])
+    checked = re.findall(r'<input[^>]*name="state"[^>]*>', ticked.get_data(as_text=True))
+    assert [box for box in checked if "checked" in box] == [
+        box for box in checked if 'value="assigned"' in box]
+
+
+def test_new_case_clause_in_the_unit_queue(org, cases):
+    rows, _total = list_cases(org.handler, CaseFilters(), scope="unit")
+    assert [row.is_new for row in rows] == [True]  # assigned today, not started
+    transition_case(cases["ours"], "start", org.handler)
+    db.session.commit()
+    rows, _total = list_cases(org.handler, CaseFilters(), scope="unit")
+    assert [row.is_new for row in rows] == [False]
 
 
 def test_unit_page_for_handler_and_approver(client, login, org, cases):
