@@ -37,6 +37,13 @@ ACTIONS = (
     ("figures", "reports_public", _l("See the agencies' figures"),
      _l("Satisfaction and PAKN handling, agency by agency.")),
 )
+# On a unit's page the same actions are about that unit.
+UNIT_TEXT = {
+    "rate": (_l("Rate the service here"),
+             _l("Tell us how you were served here. No QR code needed.")),
+    "figures": (_l("See this agency's figures"),
+                _l("Its satisfaction index and how it handles feedback.")),
+}
 
 
 def _agency_of(unit: Unit) -> Unit | None:
@@ -82,5 +89,6 @@ def citizen_actions(unit: Unit | None = None) -> list[CitizenAction]:
     for key, base, label, hint in ACTIONS:
         href = _href(key, base, unit)
         if href is not None:
+            label, hint = UNIT_TEXT.get(key, (label, hint)) if unit is not None else (label, hint)
             found.append(CitizenAction(key, str(label), str(hint), href))
     return found

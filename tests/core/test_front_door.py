@@ -81,7 +81,7 @@ def test_the_pakn_form_arrives_with_the_unit_chosen(client_vi, tree):
 
 def test_english_pages_name_the_unit_in_english(client, tree):
     html = client.get("/don-vi/LS-STP").get_data(as_text=True)
-    assert "<h1>Department of Justice</h1>" in html and "Rate a service" in html
+    assert "<h1>Department of Justice</h1>" in html and "Rate the service here" in html
 
 
 def test_only_registered_pages_are_offered(app, tree, monkeypatch):

@@ -374,3 +374,41 @@ def test_every_desk_option_creates_one_point_per_desk(client, login, desk_staff,
     assert client.post(f"{PREFIX}/moi", data=data).status_code == 302
     units = db.session.scalars(db.select(CollectionPoint.unit_id)).all()
     assert sorted(units) == sorted([tree["Q1"].id, tree["Q2"].id])
+
+
+def test_a_second_active_point_for_a_desk_needs_confirmation(client, login, desk_staff, tree,
+                                                             version):
+    first = services.create_point(tree["Q1"], version, None)
+    db.session.commit()
+    login(client, desk_staff)
+    data = {"unit_id": tree["Q1"].id, "version_id": version.id}
+    asked = client.post(f"{PREFIX}/moi", data=data)
+    assert asked.status_code == 409
+    html = asked.get_data(as_text=True)
+    assert first.public_code in html and 'name="also_active"' in html
+    assert db.session.scalar(db.select(db.func.count(CollectionPoint.id))) == 1
+    confirmed = client.post(f"{PREFIX}/moi", data={**data, "also_active": "y"})
+    assert confirmed.status_code == 302
+    assert len(services.live_desk_points(tree["Q1"])) == 2
+    # A desk whose only point is its standing online one is not asked.
+    services.ensure_online_point(tree["Q2"])
+    db.session.commit()
+    data = {"unit_id": tree["Q2"].id, "version_id": version.id}
+    assert client.post(f"{PREFIX}/moi", data=data).status_code == 302
+
+
+def test_the_list_gives_each_desk_point_its_kiosk_address(client, login, desk_staff, tree,
+                                                         version):
+    point = services.create_point(tree["Q1"], version, None)
+    online = services.ensure_online_point(tree["Q2"])
+    db.session.commit()
+    login(client, desk_staff)
+    html = client.get(f"{PREFIX}/").get_data(as_text=True)
+    kiosk = f"https://localhost/k/{point.public_code}/kiosk"
+    assert f'<a class="kiosk-link" href="{kiosk}" target="_blank" rel="noopener">{kiosk}</a>' \
+        in html
+    # The online point has no poster and no kiosk: it is reached from the rating page.
+    assert f"/k/{online.public_code}/kiosk" not in html
+    assert f"{PREFIX}/{online.id}/poster" not in html
+    detail = client.get(f"{PREFIX}/{point.id}").get_data(as_text=True)
+    assert f'href="{kiosk}"' in detail
