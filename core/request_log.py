@@ -19,6 +19,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import sys
 import time
 from datetime import UTC, datetime
 
@@ -30,12 +31,24 @@ log = logging.getLogger("langnghe.request")
 _PREFIX_LENGTH = {4: 24, 6: 48}
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to the current ``sys.stderr`` (a test runner swaps it between tests)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 def _configure_logger() -> None:
     """The lines go to stderr as they are (gunicorn's and systemd's journal keep them), not
     through the root logger, whose format would wrap the JSON."""
     if log.handlers:
         return
-    handler = logging.StreamHandler()
+    handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("%(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
