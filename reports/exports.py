@@ -40,7 +40,6 @@ from reports.dashboard import (
 )
 from reports.formatting import is_missing
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The tables a CSV may hold (?table=…), in the order of the dashboard.
 CSV_TABLES = ("elements", "items", "units", "heat", "trend", "distribution", "sample", "gaps")
 

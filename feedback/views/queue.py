@@ -3,13 +3,12 @@ with GET filters that work without JavaScript, bulk assignment and CSV/XLSX expo
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from datetime import datetime
 from itertools import chain
 from urllib.parse import parse_qsl, urlencode
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -23,7 +22,7 @@ from core.exceptions import ServiceError
 from core.extensions import db
 from core.forms import BaseForm
 from core.models import Unit, UnitKind
-from core.spreadsheets import content_disposition, csv_response, neutralise_cell
+from core.spreadsheets import csv_response, xlsx_response
 from core.views.admin import MenuGroup, MenuItem, add_menu_item, require_staff
 from feedback import queues
 from feedback.deadlines import traffic_light
@@ -277,24 +276,7 @@ def _export(scope: str, fmt: str):
     rows = _export_rows(queues.iter_cases(current_user, filters, scope=scope))
     if fmt == "csv":
         return csv_response(chain([_export_header()], rows), name)
-    return _xlsx_response(chain([_export_header()], rows), name)
-
-
-def _xlsx_response(rows, filename: str) -> Response:
-    import openpyxl  # only exports need it
-
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet("PAKN")
-    for row in rows:
-        sheet.append([neutralise_cell(value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = Response(
-        buffer.getvalue(),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response.headers["Content-Disposition"] = content_disposition(filename)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return xlsx_response(chain([_export_header()], rows), name, "PAKN")
 
 
 @bp.get("/xuat.<fmt>")

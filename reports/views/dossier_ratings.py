@@ -3,10 +3,9 @@ CSV and XLSX exports of the table (Permission.REPORTS_VIEW). GET filters, no Jav
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,7 +20,7 @@ from core.clock import today
 from core.exceptions import ServiceError
 from core.forms import BaseForm
 from core.models import UnitKind
-from core.spreadsheets import content_disposition, csv_response, neutralise_cell
+from core.spreadsheets import csv_response, xlsx_response
 from core.views.admin import MenuGroup, MenuItem, add_menu_item, require_staff
 from reports.dossier_ratings import (
     BAND_LABELS,
@@ -40,7 +39,6 @@ bp = Blueprint("reports_dossiers", __name__, url_prefix="/quan-tri/bao-cao/ho-so
 bp.before_request(require_staff)
 add_menu_item(MenuItem("reports_dossiers.index", _l("Dossier ratings"), Permission.REPORTS_VIEW,
                        group=MenuGroup.REPORTS))
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class RatingFilterForm(BaseForm):
@@ -122,20 +120,5 @@ def export(fmt: str):
     name = f"danh-gia-ho-so-{report.query.label}-{today():%Y%m%d}.{fmt}"
     if fmt == "csv":
         return csv_response(rows, name)
-    return _xlsx(rows, name, report.query.label)
-
-
-def _xlsx(rows: list[list[object]], filename: str, sheet_name: str) -> Response:
-    import openpyxl  # only exports need it
-
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_name)
-    for row in rows:
-        sheet.append([neutralise_cell(value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = Response(buffer.getvalue(), mimetype=XLSX)
-    response.headers["Content-Disposition"] = content_disposition(filename)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return xlsx_response(rows, name, report.query.label)
 

@@ -9,12 +9,11 @@ from flask_login import current_user
 
 from core.access import Permission, require_somewhere
 from core.audit import record_audit_now
-from core.spreadsheets import content_disposition
+from core.spreadsheets import XLSX_MIMETYPE, content_disposition
 from core.views.admin import require_staff
 from reports.dashboard import build_dashboard
 from reports.exports import (
     CSV_TABLES,
-    XLSX_MIMETYPE,
     dashboard_csv,
     dashboard_workbook,
     export_filename,

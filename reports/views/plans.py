@@ -20,9 +20,10 @@ from core.clock import local, now
 from core.exceptions import ServiceError
 from core.extensions import db
 from core.models import Unit, UnitKind
-from core.spreadsheets import content_disposition
+from core.spreadsheets import XLSX_MIMETYPE, content_disposition
 from core.views.admin import MenuGroup, MenuItem, add_menu_item, require_staff
 from reports import plans as services
+from reports.filters import campaign_period
 from reports.models import ImprovementPlan, ImprovementTask
 from reports.plan_catalogue import (
     ELEMENT_ORDER,
@@ -87,16 +88,6 @@ def index():
 def _draft_units() -> list[Unit]:
     return [u for u in visible_units(current_user, P.REPORTS_PUBLISH)
             if u.active and u.kind != UnitKind.DESK.value]
-
-
-def campaign_period(campaign: Campaign) -> str:
-    """The period a campaign's results belong to: its half-year, or its year when it runs
-    over both halves (the dashboards' labels, "2026-H1" / "2026")."""
-    start, end = campaign.starts_on, campaign.ends_on
-    half = (start.month - 1) // 6 + 1
-    if start.year == end.year and half == (end.month - 1) // 6 + 1:
-        return f"{start.year}-H{half}"
-    return str(start.year)
 
 
 def _related(campaign: Campaign, unit: Unit) -> bool:
@@ -306,7 +297,7 @@ def export(plan_id: int):
                      object_id=plan.id, unit_id=plan.unit_id, after={"format": "xlsx"})
     response = Response(
         plan_workbook(plan, unit, locale()),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        mimetype=XLSX_MIMETYPE)
     name = f"ke-hoach-{unit.code}-{plan.period_label or plan.id}.xlsx"
     response.headers["Content-Disposition"] = content_disposition(name)
     response.headers["Cache-Control"] = "private, no-store"

@@ -14,9 +14,8 @@ from core.access import Permission, require, require_somewhere, unit_scope_claus
 from core.audit import record_audit_now
 from core.extensions import db
 from core.models import Unit
-from core.spreadsheets import content_disposition
+from core.spreadsheets import XLSX_MIMETYPE, content_disposition
 from core.views.admin import MenuGroup, MenuItem, add_menu_item, require_staff
-from reports.exports import XLSX_MIMETYPE
 from reports.models import ReportRun
 from reports.scheduled import KINDS
 

@@ -3,21 +3,20 @@ with a dossier's single-use rating QR (the plaintext link is shown on that slip 
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup
 from sqlalchemy import func, or_
-from wtforms import BooleanField
 
 from core.access import Permission, require, unit_scope_clause
 from core.audit import record_audit
 from core.exceptions import ServiceError
 from core.extensions import db
-from core.forms import BaseForm
+from core.import_page import SpreadsheetImportForm, handle_import
 from core.models import Unit
 from core.templating import format_date
 from core.views.admin import MenuGroup, MenuItem, add_menu_item, require_staff
@@ -41,13 +40,6 @@ RECEIPT_TEXT = {
     "type": _l("Or type this address:"),
     "expiry": _l("Single use, valid until %(date)s"),
 }
-
-
-class DossierImportForm(BaseForm):
-    file = FileField(_l("Spreadsheet file (CSV UTF-8 or Excel .xlsx)"),
-                     validators=[FileRequired(message=_l("Choose a file to import."))],
-                     render_kw={"accept": ".csv,.xlsx,text/csv"})
-    dry_run = BooleanField(_l("Check only (dry run): report problems, save nothing"))
 
 
 bp.before_request(require_staff)
@@ -79,30 +71,13 @@ def index():
 
 @bp.route("/nhap", methods=["GET", "POST"])
 def import_page():
+    """Import dossiers from a spreadsheet (or check it only)."""
     require(current_user, WRITE, None)
-    form = DossierImportForm()
-    if not form.validate_on_submit():
-        return _import_page(form), 400 if form.is_submitted() else 200
-    upload = form.file.data
-    try:
-        # One byte past the cap so the service can tell "too large" (413) from "at the cap".
-        report = import_dossiers(upload.stream.read(MAX_BYTES + 1), upload.filename or "",
-                                 actor=current_user, dry_run=form.dry_run.data)
-    except ServiceError as error:
-        db.session.rollback()
-        form.file.errors.append(error.message)
-        return _import_page(form), error.status
-    if report.errors or report.dry_run:
-        db.session.rollback()
-        return _import_page(form, report), 400 if report.errors else 200
-    db.session.commit()
-    flash(_("Import finished. Created: %(created)s, updated: %(updated)s, unchanged: "
-            "%(unchanged)s.", created=report.created, updated=report.updated,
-            unchanged=report.unchanged), "success")
-    return redirect(url_for(".index"))
+    return handle_import(SpreadsheetImportForm(), partial(import_dossiers, actor=current_user),
+                         MAX_BYTES, _import_page, url_for(".index"))
 
 
-def _import_page(form: DossierImportForm, report=None) -> str:
+def _import_page(form: SpreadsheetImportForm, report=None) -> str:
     columns: dict[str, list[str]] = {}
     for alias, name in COLUMN_ALIASES.items():
         columns.setdefault(name, []).append(alias)
