@@ -21,13 +21,8 @@ from core.models import Unit
 from core.views.admin import MenuGroup, MenuItem, add_menu_item, require_staff
 from feedback import deadline_rules as services
 from feedback.deadlines import Step
-from feedback.models import Kind, Topic
-
-try:  # labels shared with the queues (helper "backoffice")
-    from feedback.queues import KIND_LABELS, TOPIC_LABELS
-except ImportError:  # pragma: no cover - only while the queues are being built
-    KIND_LABELS = {k.value: k.value for k in Kind}
-    TOPIC_LABELS = {t.value: t.value for t in Topic}
+from feedback.labels import KIND_LABELS, TOPIC_LABELS
+from feedback.models import Topic
 
 bp = Blueprint("feedback_deadline_rules", __name__, url_prefix="/quan-tri/pakn/thoi-han")
 bp.before_request(require_staff)

@@ -20,14 +20,9 @@ from core.models import Unit, UnitKind
 from core.views.admin import MenuGroup, MenuItem, add_menu_item, require_staff
 from feedback import routing
 from feedback.case_access import can_on_case
+from feedback.labels import KIND_LABELS, TOPIC_LABELS
 from feedback.models import Kind, RoutingRule, Topic
 from feedback.tracking import format_tracking_code
-
-try:  # labels shared with the queues (helper "backoffice")
-    from feedback.queues import KIND_LABELS, TOPIC_LABELS
-except ImportError:  # pragma: no cover - only while the queues are being built
-    KIND_LABELS = {k.value: k.value for k in Kind}
-    TOPIC_LABELS = {t.value: t.value for t in Topic}
 
 bp = Blueprint("feedback_routing", __name__, url_prefix="/quan-tri/pakn/phan-luong")
 bp.before_request(require_staff)
