@@ -27,6 +27,8 @@ ATTR = re.compile(r'([\w-]+)(?:="([^"]*)")?')
 TRACKING = re.compile(r'class="pakn-code"[^>]*>\s*([^<\s][^<]*?)\s*<')
 PAKN_UNIT = "LS-SNV"  # a demo agency (core.demo)
 PHONE = "0912 000 111"
+# What a keep-alive connection closed by the server looks like when it is used again.
+STALE = (ConnectionError, ssl.SSLEOFError, http.client.RemoteDisconnected)
 
 
 def source(index: int) -> str:
@@ -83,18 +85,19 @@ class Citizen:
         headers = dict(headers or {})
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if self.conn is None:
-            self.conn = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=30,
-                                                    context=self.tls,
-                                                    source_address=(self.address, 0))
+        reused = self.conn is not None
         try:
-            self.conn.request(method, path, body=body, headers=headers)
-            answer = self.conn.getresponse()
+            answer = self._exchange(method, path, body, headers)
             text = answer.read().decode("utf-8", "replace")
-        except (OSError, http.client.HTTPException):
+        except (OSError, http.client.HTTPException) as error:
             self.conn.close()
             self.conn = None
-            return Answer(0)
+            # nginx closes a keep-alive connection idle for keepalive_timeout; as a browser
+            # does, send a GET again on a new connection (a POST always follows its GET on a
+            # live connection, and is never sent twice).
+            if not (reused and method == "GET" and isinstance(error, STALE)):
+                return Answer(0)
+            return self.send(method, path, body, headers)
         for header in answer.headers.get_all("Set-Cookie") or []:
             jar = SimpleCookie()
             jar.load(header)
@@ -103,6 +106,15 @@ class Citizen:
             self.conn.close()
             self.conn = None
         return Answer(answer.status, text, {k.lower(): v for k, v in answer.headers.items()})
+
+    def _exchange(self, method: str, path: str, body: bytes | None,
+                  headers: dict[str, str]) -> http.client.HTTPResponse:
+        if self.conn is None:
+            self.conn = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=30,
+                                                    context=self.tls,
+                                                    source_address=(self.address, 0))
+        self.conn.request(method, path, body=body, headers=headers)
+        return self.conn.getresponse()
 
     def rate_desk(self, code: str, marker: str) -> int:
         """GET the desk survey, POST every item rated (random 1–5) and the marker as comment.

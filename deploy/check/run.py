@@ -117,7 +117,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None, label: str | None = None) -> int:
     args = parse(argv)
-    mode = label or ("quick" if args.quick else "long")
+    mode = label or ("quick" if args.quick else f"long-{args.rate:g}/s-{args.soak:g}s")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     tmp = Path(tempfile.mkdtemp(prefix="deploy-check-"))
     stack = Stack(tmp, REDIS_DB, say=lambda line: print(line, flush=True))
