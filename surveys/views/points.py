@@ -80,6 +80,7 @@ def _size() -> str:
 
 @bp.get("/")
 def index():
+    """Every collection point the user may print, with its public and kiosk addresses."""
     require(current_user, QR_PRINT, None)
     points = services.points_visible_to(current_user)
     groups = [(unit, list(rows)) for unit, rows in groupby(points, key=lambda p: p.unit)]
@@ -156,11 +157,13 @@ def new():
 
 @bp.get("/<int:point_id>")
 def detail(point_id: int):
+    """One point: its addresses, QR code, posters, and code change."""
     return _render_detail(_load(point_id), RotateForm())
 
 
 @bp.post("/<int:point_id>/doi-ma")
 def rotate(point_id: int):
+    """Give the point a new code; the old one tells citizens where to go."""
     point = _load(point_id)
     form = RotateForm()
     if not form.validate_on_submit():
@@ -171,6 +174,7 @@ def rotate(point_id: int):
 
 @bp.post("/<int:point_id>/ngung")
 def deactivate(point_id: int):
+    """Stop collecting at this point."""
     point = _load(point_id)
     return _apply(point, lambda: services.deactivate_point(
         point, current_user, request.form.get("reason") or None),
@@ -208,11 +212,13 @@ def _image(body: bytes | str, mimetype: str) -> Response:
 
 @bp.get("/<int:point_id>/qr.png")
 def qr_png_image(point_id: int):
+    """The QR code as PNG, to download."""
     return _image(qr_png(services.public_url(_load(point_id))), "image/png")
 
 
 @bp.get("/<int:point_id>/qr.svg")
 def qr_svg_image(point_id: int):
+    """The QR code as SVG, to download or print."""
     return _image(qr_svg(services.public_url(_load(point_id))), "image/svg+xml")
 
 
@@ -232,6 +238,7 @@ def _render_posters(points: list[CollectionPoint], size: str, back: str, **links
 
 @bp.get("/<int:point_id>/poster")
 def poster(point_id: int):
+    """The printable poster of one live point."""
     point, size = _load(point_id), _size()
     if not services.is_live(point):
         flash(_("This point no longer accepts ratings: do not print its poster."), "error")
@@ -243,6 +250,7 @@ def poster(point_id: int):
 
 @bp.get("/don-vi/<int:unit_id>/posters")
 def unit_posters(unit_id: int):
+    """Every live poster of a unit's subtree, to print at once."""
     unit, size = db.session.get(Unit, unit_id) or abort(404), _size()
     require(current_user, QR_PRINT, unit)
     return _render_posters(services.points_for_unit_subtree(unit, live_only=True), size,

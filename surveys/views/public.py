@@ -96,22 +96,26 @@ def _post_limit() -> str:
 @bp.route("/k/<code>", methods=["GET", "POST"])
 @limiter.limit(_post_limit, methods=["POST"])
 def survey(code: str):
+    """The survey page behind a desk's QR code (or a unit's online point)."""
     return _survey_page(code, kiosk=False)
 
 
 @bp.route("/k/<code>/kiosk", methods=["GET", "POST"])
 @limiter.limit(_post_limit, methods=["POST"])
 def kiosk(code: str):
+    """The same form on a tablet at the desk: no cookie, reset after inactivity."""
     return _survey_page(code, kiosk=True)
 
 
 @bp.get("/k/<code>/cam-on")
 def thank_you(code: str):
+    """Thanks, with the PAKN offer after a low rating and the next steps."""
     return _thank_you_page(code, kiosk=False)
 
 
 @bp.get("/k/<code>/kiosk/cam-on")
 def kiosk_thank_you(code: str):
+    """The kiosk's thanks, which returns to the empty form by itself."""
     return _thank_you_page(code, kiosk=True)
 
 

@@ -198,3 +198,19 @@ def test_a_desk_qr_rating_stays_desk_qr_and_ignores_a_procedure(client_vi, tree,
     assert rate(client_vi, point.public_code, version, procedure="x").status_code == 303
     response = db.session.scalars(db.select(Response)).one()
     assert (response.channel, response.procedure_name) == ("desk_qr", None)
+
+
+def test_two_citizens_picking_a_unit_at_once_share_one_online_point(tree, monkeypatch):
+    """The loser of the race (it looked before the winner's insert) reads the winner's point:
+    the unique index on live online points refuses a second one."""
+    winner = services.ensure_online_point(tree["justice"])
+    db.session.commit()
+    real = services.online_point
+    calls = iter([None])  # the first look, made before the winner's insert was visible
+    monkeypatch.setattr(services, "online_point",
+                        lambda unit: next(calls, None) or real(unit))
+    assert services.ensure_online_point(tree["justice"]).id == winner.id
+    db.session.commit()
+    count = db.session.scalar(db.select(db.func.count(CollectionPoint.id)).where(
+        CollectionPoint.unit_id == tree["justice"].id))
+    assert count == 1
