@@ -236,6 +236,17 @@ def points_for_unit_subtree(unit: Unit, live_only: bool = False) -> list[Collect
     return _points_where(Unit.path.like(unit.path + "%"), live_only=live_only)
 
 
+def has_poster(point: CollectionPoint) -> bool:
+    """A live desk point: an online point has no poster (its QR would count desk scans as
+    online ratings)."""
+    return is_live(point) and point.channel == DESK_QR
+
+
+def live_posters(unit: Unit) -> list[CollectionPoint]:
+    """The posters to print for ``unit`` and every unit below it (tree order)."""
+    return [p for p in points_for_unit_subtree(unit, live_only=True) if p.channel == DESK_QR]
+
+
 def points_visible_to(actor: Actor, perm: Permission = Permission.QR_PRINT
                       ) -> list[CollectionPoint]:
     return _points_where(unit_scope_clause(actor, perm), live_only=False)

@@ -84,7 +84,7 @@ def index():
     require(current_user, QR_PRINT, None)
     points = services.points_visible_to(current_user)
     groups = [(unit, list(rows)) for unit, rows in groupby(points, key=lambda p: p.unit)]
-    live = [p for p in points if services.is_live(p)]
+    live = [p for p in points if services.has_poster(p)]
     # One print job per unit above the desks: how many live posters each subtree holds.
     bulk = [(unit, count) for unit in visible_units(current_user, QR_PRINT)
             if unit.kind != UnitKind.DESK.value
@@ -240,8 +240,11 @@ def _render_posters(points: list[CollectionPoint], size: str, back: str, **links
 def poster(point_id: int):
     """The printable poster of one live point."""
     point, size = _load(point_id), _size()
-    if not services.is_live(point):
-        flash(_("This point no longer accepts ratings: do not print its poster."), "error")
+    if not services.has_poster(point):
+        flash(_("This point no longer accepts ratings: do not print its poster.")
+              if not services.is_live(point) else
+              _("An online point has no poster: citizens reach it from the rating page."),
+              "error")
         return redirect(url_for(".detail", point_id=point.id))
     return _render_posters([point], size, url_for(".detail", point_id=point.id),
                            **{s: url_for(".poster", point_id=point.id, size=s)
@@ -253,7 +256,7 @@ def unit_posters(unit_id: int):
     """Every live poster of a unit's subtree, to print at once."""
     unit, size = db.session.get(Unit, unit_id) or abort(404), _size()
     require(current_user, QR_PRINT, unit)
-    return _render_posters(services.points_for_unit_subtree(unit, live_only=True), size,
+    return _render_posters(services.live_posters(unit), size,
                            url_for(".index"),
                            **{s: url_for(".unit_posters", unit_id=unit.id, size=s)
                               for s in POSTER_SIZES})

@@ -412,3 +412,15 @@ def test_the_list_gives_each_desk_point_its_kiosk_address(client, login, desk_st
     assert f"{PREFIX}/{online.id}/poster" not in html
     detail = client.get(f"{PREFIX}/{point.id}").get_data(as_text=True)
     assert f'href="{kiosk}"' in detail
+
+
+def test_an_online_point_has_no_poster(client, login, desk_staff, tree, version):
+    desk = services.create_point(tree["Q1"], version, None)
+    online = services.ensure_online_point(tree["Q1"])
+    db.session.commit()
+    login(client, desk_staff)
+    refused = client.get(f"{PREFIX}/{online.id}/poster?size=a4")
+    assert refused.status_code == 302
+    assert refused.headers["Location"].endswith(f"{PREFIX}/{online.id}")
+    bulk = client.get(f"{PREFIX}/don-vi/{tree['TT'].id}/posters?size=a4").get_data(as_text=True)
+    assert f"/k/{desk.public_code}" in bulk and f"/k/{online.public_code}" not in bulk
