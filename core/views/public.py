@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, redirect, render_template, request
 
 from core.citizen_actions import citizen_actions
 from core.i18n import LANG_COOKIE
+from core.models import Unit
 from core.org import public_directory, public_unit_by_code
 
 bp = Blueprint("public", __name__)
@@ -24,7 +25,17 @@ def home():
 def unit(code: str):
     """A unit's contacts, with the citizen actions pre-filled for it."""
     found = public_unit_by_code(code)
-    return render_template("public/unit.html", unit=found, actions=citizen_actions(found))
+    return render_template("public/unit.html", unit=found, actions=citizen_actions(found),
+                           reach=_reachable(found))
+
+
+def _reachable(unit: Unit) -> Unit | None:
+    """The unit itself or, for a desk or division with no contact of its own, the nearest unit
+    above it with a hotline or email: a citizen always gets someone to call."""
+    current: Unit | None = unit
+    while current is not None and not (current.hotline or current.email):
+        current = current.parent
+    return current
 
 
 @bp.get("/lang/<code>")

@@ -89,3 +89,11 @@ def test_only_registered_pages_are_offered(app, tree, monkeypatch):
     with app.test_request_context("/"):
         keys = [action.key for action in citizen_actions(tree["agency"])]
     assert keys == ["rate", "pakn", "answers", "figures"]
+
+
+def test_a_desk_without_contacts_gives_its_centres(client_vi, tree, make_unit):
+    tree["desk"].parent.hotline = "0205 3818 999"
+    db.session.commit()
+    html = client_vi.get("/don-vi/LS-TT-Q05").get_data(as_text=True)
+    assert "Liên hệ qua Trung tâm Phục vụ hành chính công:" in html
+    assert 'href="tel:02053818999"' in html
