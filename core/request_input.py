@@ -51,7 +51,9 @@ class SafeJSONProvider(DefaultJSONProvider):
 
 class SafeRequest(Request):
     def on_json_loading_failed(self, e: ValueError | None) -> Any:
-        raise InvalidJson()
+        if e is None:  # not sent as JSON at all: werkzeug's 415 says so
+            return super().on_json_loading_failed(e)
+        raise InvalidJson() from e
 
 
 def _is_utf8(raw: bytes) -> bool:
@@ -69,9 +71,22 @@ def _form_is_utf8() -> bool:
     return not any("\ufffd" in value for value in request.form.values())
 
 
+def _carries_nul() -> bool:
+    """A NUL character: valid UTF-8, but no text field holds one, and PostgreSQL refuses it
+    even in a lookup (a 500 before any form validation could answer)."""
+    if "\x00" in request.path or b"\x00" in unquote_to_bytes(request.query_string):
+        return True
+    if request.mimetype == "application/x-www-form-urlencoded":
+        return b"\x00" in unquote_to_bytes(request.get_data(cache=True).replace(b"+", b" "))
+    return request.mimetype == "multipart/form-data" and any(
+        "\x00" in value for value in request.form.values())
+
+
 def refuse_invalid_utf8() -> None:
     """A before-request check (the first one, so no other hook reads the form first)."""
     if not _is_utf8(request.query_string):
+        raise InvalidEncoding()
+    if _carries_nul():
         raise InvalidEncoding()
     if request.method in ("POST", "PUT", "PATCH") and request.mimetype in _FORM_TYPES \
             and not _form_is_utf8():

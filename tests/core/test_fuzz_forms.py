@@ -111,7 +111,8 @@ def test_status_page_never_fails_and_changes_no_case(client, make_unit, make_use
     @given(data=form(code=("PA-2612-0001",), digits=("5678",)), query=TEXT)
     def look_up(data: dict[str, str], query: str) -> None:
         before = _count(FeedbackCase, FeedbackEvent)
-        assert client.get("/tra-cuu/", query_string={"ma": query}).status_code == 200
+        shown = client.get("/tra-cuu/", query_string={"ma": query}).status_code
+        assert shown == (400 if "\x00" in query else 200)
         response = client.post("/tra-cuu/", data=data)
         assert response.status_code in (400, 404, 429), (response.status_code, data)
         assert _count(FeedbackCase, FeedbackEvent) == before
@@ -158,3 +159,16 @@ def test_bodies_that_are_not_utf8_are_refused_on_every_citizen_form(client, body
         response = client.post(url, data=body,
                                content_type="application/x-www-form-urlencoded")
         assert response.status_code < 500, (url, body)
+
+
+def test_a_nul_character_is_refused_before_any_lookup(client, make_unit, make_user):
+    """PostgreSQL refuses NUL even in a WHERE clause: it must never reach a query."""
+    build_org(make_unit, make_user)
+    before = _count(*PAKN_TABLES)
+    for response in (client.post("/phan-anh/", data={"unit": "P-SNV\x00", "content": "x"}),
+                     client.post("/tra-cuu/", data={"code": "PA\x00", "digits": "1234"}),
+                     client.get("/tra-cuu/?ma=PA%00"), client.get("/k/K7M2%00"),
+                     client.get("/don-vi/P%00")):
+        assert response.status_code == 400
+        assert "not valid UTF-8 text" in response.get_data(as_text=True)
+    assert _count(*PAKN_TABLES) == before
