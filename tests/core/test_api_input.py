@@ -76,6 +76,8 @@ def test_deep_json_outside_the_api_parsers_is_a_400_too(app, client):
 
     response = client.post("/api/v1/_echo", data=DEEP, content_type="application/json")
     assert response.status_code == 400 and _error(response)["code"] == "invalid_json"
+    response = client.post("/api/v1/_echo", data="[]", content_type="text/plain")
+    assert response.status_code == 415 and _error(response)["code"] == "unsupported_media_type"
 
 
 def test_every_api_blueprint_uses_the_guarded_parsers(app):
