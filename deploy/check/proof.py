@@ -279,6 +279,9 @@ class Proof:
         self.say("outbox_received", sum(received.values()), "count")
         self.say("outbox_duplicates", sum(n - 1 for n in received.values() if n > 1), "count")
         self.say("outbox_missing", len(sent - set(received)), "count")
+        # Received but not marked sent: a worker killed between the SMTP server's "250 OK" and
+        # its commit. The row is sent again once its claim lease (10 min) ends: at-least-once.
+        self.say("outbox_received_not_marked_sent", len(set(received) - sent), "count")
         for name in ("rq1", "rq2"):
             log = self.stack.services[name].log.read_text(errors="replace")
             self.say(f"outbox_{name}_jobs", log.count("Successfully completed"), "count")
