@@ -48,6 +48,7 @@ def _login_ip_limit() -> str:
 @bp.route("/dang-nhap", methods=["GET", "POST"])
 @limiter.limit(_login_ip_limit, methods=["POST"])
 def login():
+    """Sign in (throttled per account and per address)."""
     form = LoginForm()
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), 400 if form.is_submitted() else 200
@@ -70,6 +71,7 @@ def login():
 
 @bp.post("/dang-xuat")
 def logout():
+    """Sign out: the session row ends at once."""
     end_login_session()
     db.session.commit()
     flash(_("You have signed out."), "info")
@@ -79,6 +81,7 @@ def logout():
 @bp.route("/tai-khoan/mat-khau", methods=["GET", "POST"])
 @login_required
 def password():
+    """Change one's own password; the account's other sessions end."""
     form = PasswordChangeForm()
     if form.validate_on_submit():
         problems = change_password(current_user, form.current.data, form.new.data)

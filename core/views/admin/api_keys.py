@@ -88,6 +88,7 @@ def _labels() -> dict:
 
 @bp.get("/khoa-api")
 def api_keys():
+    """The keys of the units this admin manages, with their use over 30 days."""
     if not can(current_user, Permission.APIKEYS_MANAGE):
         abort(403)
     keys = keys_in_scope(current_user)
@@ -97,6 +98,7 @@ def api_keys():
 
 @bp.route("/khoa-api/moi", methods=["GET", "POST"])
 def api_key_new():
+    """Issue a key; its secret is shown on this one page only."""
     if not can(current_user, Permission.APIKEYS_MANAGE):
         abort(403)
     form = IssueKeyForm()
@@ -126,6 +128,7 @@ def api_key_new():
 
 @bp.get("/khoa-api/<int:key_id>")
 def api_key_detail(key_id: int):
+    """One key: its scope, status and latest uses."""
     key = _load_key(key_id)
     return render_template("admin/api_key_detail.html", key=key, uses=latest_uses(key),
                            form=RevokeForm(), **_labels())
@@ -133,6 +136,7 @@ def api_key_detail(key_id: int):
 
 @bp.post("/khoa-api/<int:key_id>/thu-hoi")
 def api_key_revoke(key_id: int):
+    """Revoke a key, with a reason."""
     key = _load_key(key_id)
     form = RevokeForm()
     if not form.validate():

@@ -67,6 +67,7 @@ class DiffLine:
 
 @bp.get("/nhat-ky")
 def audit():
+    """The audit log, filtered and paginated, newest first."""
     form, units = _filter_form()
     page = _page_number()
     if not form.validate() or page is None:
@@ -80,6 +81,7 @@ def audit():
 
 @bp.get("/nhat-ky/<int:entry_id>")
 def audit_entry(entry_id: int):
+    """One audit entry with its values before and after."""
     require(current_user, Permission.AUDIT_VIEW, None)
     entry = db.session.get(AuditEntry, entry_id)
     if entry is None or not _in_scope(entry):
@@ -91,6 +93,7 @@ def audit_entry(entry_id: int):
 
 @bp.get("/nhat-ky/xuat.csv")
 def audit_export():
+    """The filtered entries as CSV (the export itself is logged)."""
     form, units = _filter_form()
     if not form.validate():
         return _render_list(form, units, [], 0, 1), 400

@@ -95,6 +95,7 @@ def _render(year: int, override_form: OverrideForm, status: int = 200):
 
 @bp.get("/lich")
 def calendar():
+    """A year's days off and swaps, local entries and the deadline calculator."""
     require(current_user, Permission.UNITS_VIEW, None)
     year, status = _year()
     return _render(year, OverrideForm(), status)
@@ -102,6 +103,7 @@ def calendar():
 
 @bp.post("/lich/ngoai-le")
 def calendar_override_add():
+    """Add a local entry to the calendar."""
     require_global(current_user, Permission.CALENDAR_MANAGE)
     form = OverrideForm()
     if not form.validate_on_submit():
@@ -149,6 +151,7 @@ def _render_edit(override: CalendarOverride, form: OverrideForm, status: int):
 
 @bp.post("/lich/ngoai-le/<int:override_id>/xoa")
 def calendar_override_remove(override_id: int):
+    """Remove a local entry from the calendar."""
     require_global(current_user, Permission.CALENDAR_MANAGE)
     try:
         day = remove_calendar_override(override_id, reason=request.form.get("reason") or None)

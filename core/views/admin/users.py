@@ -100,6 +100,7 @@ def _load_user(user_id: int) -> User:
 
 @bp.get("/nguoi-dung")
 def users():
+    """The accounts this admin manages."""
     if not can(current_user, Permission.USERS_MANAGE):
         abort(403)
     return render_template("admin/users.html", users=manageable_users(current_user))
@@ -107,6 +108,7 @@ def users():
 
 @bp.route("/nguoi-dung/moi", methods=["GET", "POST"])
 def user_new():
+    """Create an account with its first role."""
     if not can(current_user, Permission.USERS_MANAGE):
         abort(403)
     form = NewUserForm()
@@ -167,6 +169,7 @@ def user_grant(user_id: int):
 
 @bp.post("/nguoi-dung/<int:user_id>/vai-tro/<int:grant_id>/thu-hoi")
 def user_revoke(user_id: int, grant_id: int):
+    """Remove one role of an account."""
     user = _load_user(user_id)
     grant = db.session.get(RoleGrant, grant_id)
     if grant is None or grant.user_id != user.id:
@@ -184,6 +187,7 @@ def user_revoke(user_id: int, grant_id: int):
 
 @bp.post("/nguoi-dung/<int:user_id>/trang-thai")
 def user_set_active(user_id: int):
+    """Disable an account (signed out everywhere at once) or enable it again."""
     user = _load_user(user_id)
     if user.id == current_user.id:
         flash(_("You cannot disable your own account."), "error")
