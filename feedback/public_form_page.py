@@ -14,48 +14,21 @@ query strings cannot grow it.
 from __future__ import annotations
 
 import secrets
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
 
-from flask import current_app
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select
 
 from core.extensions import db
 from core.models import Unit
+from core.page_cache import RenderedPageCache, page_cache
 
 CSRF_PLACEHOLDER = "LN-PAKN-CSRF-PLACEHOLDER"
 KEY_PLACEHOLDER = "LN-PAKN-KEY-PLACEHOLDER"
 
 
-class FormPageCache:
-    def __init__(self, max_entries: int = 256, ttl_seconds: float = 300.0):
-        self.max_entries = max_entries
-        self.ttl_seconds = ttl_seconds
-        self._entries: OrderedDict[Hashable, tuple[float, str]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get_or_render(self, key: Hashable, render: Callable[[], str]) -> str:
-        moment = time.monotonic()
-        with self._lock:
-            hit = self._entries.get(key)
-            if hit is not None and moment - hit[0] < self.ttl_seconds:
-                self._entries.move_to_end(key)
-                return hit[1]
-        page = render()
-        with self._lock:
-            self._entries[key] = (moment, page)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-        return page
-
-
-def form_pages() -> FormPageCache:
-    """This app's cache (one per app: tests build many apps on different databases)."""
-    return current_app.extensions.setdefault("pakn_form_pages", FormPageCache())
+def form_pages() -> RenderedPageCache:
+    """This app's cache of blank PAKN form pages."""
+    return page_cache("pakn_form_pages", max_entries=256)
 
 
 def unit_list_version() -> tuple:
