@@ -101,8 +101,10 @@ class FeedbackCase(db.Model):
         UniqueConstraint("agency_id", "register_year", "register_seq",
                          name="uq_feedback_cases_register"),
         Index("ix_feedback_cases_queue", "state", "due_at"),
-        Index("ix_feedback_cases_agency_state", "agency_id", "state"),
-        Index("ix_feedback_cases_handling_state", "handling_unit_id", "state"),
+        # The queues read (unit, state) ranges; the work lists' overdue and due-soon counts
+        # also a due_at range inside each.
+        Index("ix_feedback_cases_agency_state_due", "agency_id", "state", "due_at"),
+        Index("ix_feedback_cases_handling_state_due", "handling_unit_id", "state", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
