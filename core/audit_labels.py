@@ -126,6 +126,28 @@ AREA_LABELS = {
 }
 
 
+# What an entry's object is; an unknown type is shown as it is written.
+OBJECT_TYPE_LABELS = {
+    "answer_template": _l("Answer template"), "api_key": _l("API key"),
+    "calendar_override": _l("Calendar entry"), "collection_point": _l("Collection point"),
+    "deadline_rule": _l("Deadline rule"), "dossier": _l("Dossier"),
+    "dossier_import": _l("Dossier import"), "feedback_case": _l("PAKN case"),
+    "feedback_publication": _l("Public answer"), "feedback_routing_rule": _l("Routing rule"),
+    "improvement_plan": _l("Improvement plan"), "improvement_task": _l("Improvement task"),
+    "outbox_message": _l("Outgoing message"), "report_run": _l("Periodic report"),
+    "setting": _l("Setting"), "survey_campaign": _l("Survey campaign"),
+    "survey_import": _l("Survey import"), "survey_instrument": _l("Questionnaire"),
+    "survey_item": _l("Question"), "survey_section": _l("Questionnaire section"),
+    "survey_upload": _l("Survey file"), "survey_version": _l("Questionnaire version"),
+    "unit": _l("Unit"), "unit_import": _l("Unit import"), "user": _l("Account"),
+}
+
+
+def object_type_label(code: str) -> str:
+    label = OBJECT_TYPE_LABELS.get(code)
+    return code if label is None else str(label)
+
+
 def action_label(code: str) -> str:
     """The words for an action code; for an unknown code, its area and the code itself."""
     label = ACTION_LABELS.get(code)

@@ -263,6 +263,7 @@ def test_the_list_shows_actions_in_words_with_a_fallback(client, global_admin, a
     unknown = add_entry("mystery.thing")
     response = client.get(LIST)
     assert _cells(response, known.id)[2] == "Role granted"
+    assert _cells(response, known.id)[3] == "Account #5"  # the object type in words too
     assert _cells(response, unknown_area.id)[2] == "PAKN: feedback.something_new"
     assert _cells(response, unknown.id)[2] == "mystery.thing"
     assert 'title="user.role_granted">Role granted</span>' in response.get_data(as_text=True)

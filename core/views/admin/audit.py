@@ -23,7 +23,7 @@ from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from core.access import Permission, can_globally, require, unit_scope_clause, visible_units
 from core.audit import record_audit_now
-from core.audit_labels import AREA_LABELS, action_label
+from core.audit_labels import AREA_LABELS, action_label, object_type_label
 from core.clock import LOCAL_TZ, local
 from core.extensions import db
 from core.forms import BaseForm
@@ -88,7 +88,8 @@ def audit_entry(entry_id: int):
         abort(404)
     unit = db.session.get(Unit, entry.unit_id) if entry.unit_id else None
     return render_template("admin/audit_detail.html", entry=entry, unit=unit,
-                           lines=diff_lines(entry.before, entry.after), action_label=action_label)
+                           lines=diff_lines(entry.before, entry.after), action_label=action_label,
+                           object_type_label=object_type_label)
 
 
 @bp.get("/nhat-ky/xuat.csv")
@@ -200,6 +201,7 @@ def _render_list(form, units, entries, total, page, bad_page=False):
     return render_template(
         "admin/audit.html", form=form, entries=entries, total=total, page=page, bad_page=bad_page,
         pages=max(1, -(-total // PER_PAGE)), args=args, action_label=action_label,
+        object_type_label=object_type_label,
         units={unit.id: unit for unit in units},
         changes={entry.id: [line for line in diff_lines(entry.before, entry.after)
                             if line.changed] for entry in entries})
