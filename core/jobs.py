@@ -110,14 +110,24 @@ def record_outcome(name: str, ok: bool) -> None:
 
 
 def run_periodic(app: Flask, job: PeriodicJob, moment: datetime | None = None) -> Any:
-    """Run ``job`` if this runner wins its period: its result, "failed", or None (not due)."""
-    with app.app_context(), write_intent():
-        if not claim_job(job, moment):
-            return None
+    """Run ``job`` if this runner wins its period: its result, "failed", or None (not due, or
+    the database could not be asked: the next pass asks again)."""
+    if not _bookkeeping(app, job.name, lambda: claim_job(job, moment)):
+        return None
     ok, result = run_job(app, job.name, job.func)
-    with app.app_context(), write_intent():
-        record_outcome(job.name, ok)
+    _bookkeeping(app, job.name, lambda: record_outcome(job.name, ok))
     return result if ok else "failed"
+
+
+def _bookkeeping(app: Flask, name: str, func: Callable[[], Any]) -> Any:
+    """job_runs work, logged instead of raised: a database restart must not end the loop."""
+    with app.app_context(), write_intent():
+        try:
+            return func()
+        except Exception:
+            db.session.rollback()
+            log.exception("job %s: job_runs bookkeeping failed", name)
+            return None
 
 
 def work_once(app: Flask) -> dict[str, Any]:

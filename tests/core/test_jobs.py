@@ -100,3 +100,17 @@ def test_feedback_jobs_are_registered(app):
     assert {"feedback.remind", "feedback.escalate", "feedback.purge_contacts"} <= names
     listed = app.test_cli_runner().invoke(args=["jobs", "list"])
     assert "feedback.remind\tevery 1:00:00" in listed.output
+
+
+def test_a_database_failure_while_claiming_skips_the_job_without_ending_the_loop(
+        app, jobs, monkeypatch, caplog):
+    job = jobs.register_periodic_job("test.touch", _touch, timedelta(hours=1))
+
+    def down(*_args):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(jobs, "claim_job", down)
+    assert jobs.run_periodic(app, job) is None
+    assert jobs.work_once(app) == {"outbox": {"sent": 0, "retry": 0, "dead": 0, "failed": 0}}
+    assert "job_runs bookkeeping failed" in caplog.text
+    assert _actions() == {}
