@@ -24,6 +24,7 @@ from tests.e2e.test_survey_flow import (
     axe_violations,
     checked,
     desk_point,
+    submit,
     tap,
 )
 
@@ -124,3 +125,24 @@ def test_no_link_leaves_the_kiosk(make_browser, live_server, point):
             ), target
         assert tablet.find_elements(By.CSS_SELECTOR, "header .brand:not(a)")
     save_screenshot(tablet, "test_no_link_leaves_the_kiosk-thanks")
+
+
+def test_without_javascript_nothing_resets_on_a_timer(make_browser, live_server, point):
+    kiosk = f"/k/{point.code}/kiosk"
+    tablet = make_browser("phone", javascript=False)
+    tablet.get(live_server(kiosk))
+    assert not tablet.find_elements(By.CSS_SELECTOR, "meta[http-equiv=refresh]")
+    assert not prompt_shown(tablet)
+    shorten(tablet)  # what the script would read, had it run
+    answers = dict.fromkeys(REQUIRED, 4)
+    for name, value in list(answers.items())[:3]:
+        tap(tablet, name, value)
+    time.sleep(IDLE + PROMPT + 1)
+    assert not prompt_shown(tablet)
+    assert len(checked(tablet)) == 3 and urlsplit(tablet.current_url).path == kiosk
+    # The thank-you page is the reset: it returns to the empty form by itself.
+    for name, value in list(answers.items())[3:]:
+        tap(tablet, name, value)
+    submit(tablet)
+    refresh = tablet.find_element(By.CSS_SELECTOR, "meta[http-equiv=refresh]")
+    assert refresh.get_attribute("content") == f"15;url={kiosk}"
