@@ -24,7 +24,7 @@ import marshmallow as ma
 from flask import abort, current_app, g, request
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, or_, select
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
 from core.access import Permission, can
 from core.api import Blueprint
@@ -85,6 +85,13 @@ def _error(error: Exception):
     headers = {k: v for k, v in error.get_response().headers.items()
                if k in ("WWW-Authenticate", "Retry-After", "Allow")}
     return body, status, headers
+
+
+# Flask prefers an app-wide handler for a status code (core.errors) to a blueprint's handler
+# for a class, so the errors raised before the view (core.request_input's 400 for input that
+# is not UTF-8 text) would leave in the API's format: register this handler per code too.
+for _code in default_exceptions:
+    blp.register_error_handler(_code, _error)
 
 
 # -- schemas (for the OpenAPI document and for reading the POST) ---------------------------
