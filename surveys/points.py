@@ -224,8 +224,10 @@ def _points_where(*clauses: ColumnElement[bool], live_only: bool) -> list[Collec
             .options(contains_eager(CollectionPoint.unit)).where(*clauses))
     if live_only:
         stmt = stmt.where(CollectionPoint.active.is_(True), CollectionPoint.retired_at.is_(None))
+    # Live points first, a unit's posters before its online point, newest first.
     stmt = stmt.order_by(CollectionPoint.retired_at.is_not(None),
-                         CollectionPoint.active.desc(), CollectionPoint.created_at.desc(),
+                         CollectionPoint.active.desc(), CollectionPoint.channel == ONLINE,
+                         CollectionPoint.created_at.desc(),
                          CollectionPoint.id.desc())
     # Tree order: compare paths as id lists, since as strings "/1/10/" sorts before "/1/9/".
     return sorted(db.session.scalars(stmt), key=lambda p: p.unit.ancestor_ids())
