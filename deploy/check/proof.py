@@ -231,6 +231,14 @@ class Proof:
             time.sleep(0.6)
         self.say("limits_second_client_200", ok, "count")
         self.headers()
+        self.access_log(code)
+
+    def access_log(self, code: str) -> None:
+        """A status link carries the tracking code in its query: nginx must not log it."""
+        Citizen(self.port, "127.0.0.11", self.tls).send("GET", f"/tra-cuu/?ma={code}")
+        log = (self.stack.tmp / "logs" / "nginx-access.log").read_text(encoding="utf-8")
+        self.say("access_log_lines", log.count("\n"), "count")
+        self.say("access_log_tracking_codes", log.count(code), "count")
 
     def headers(self) -> None:
         """Neither nginx's version nor gunicorn may show in a Server header."""

@@ -65,6 +65,8 @@ TARGETS = [
     ("limits_hammer_through", "<=", 10, "count", True),
     ("limits_second_client_200", "==", 3, "count", True),
     ("headers_server_leaks", "==", 0, "count", True),
+    ("access_log_lines", ">=", 1, "count", True),
+    ("access_log_tracking_codes", "==", 0, "count", True),
     ("outbox_duplicates", "==", 0, "count", True), ("outbox_missing", "==", 0, "count", True),
 ]
 

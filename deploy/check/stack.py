@@ -220,6 +220,7 @@ class Stack:
             ("server 127.0.0.1:8000 ", f"server 127.0.0.1:{self.ports.app[0]} "),
             ("server 127.0.0.1:8001 ", f"server 127.0.0.1:{self.ports.app[1]} "),
             ("/etc/ssl/langnghe/", f"{self.tmp}/tls/"),
+            ("/var/log/nginx/langnghe.access.log", f"{self.tmp}/logs/nginx-access.log"),
             (f"{PRODUCTION_APP}/", f"{ROOT}/"),
         ], "deploy/nginx.conf")
         (self.tmp / "site.conf").write_text(site, encoding="utf-8")
