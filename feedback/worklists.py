@@ -162,8 +162,9 @@ def approver_publications(user: User) -> WorkResult:
     """Prepared (redacted) publications waiting for review, of answered cases."""
     conditions = [_units(FeedbackCase.handling_unit_id, user, P.FEEDBACK_APPROVE),
                   _states(S.ANSWERED.value),
-                  exists().where(Publication.case_id == FeedbackCase.id,
-                                 Publication.status == "draft")]
+                  # Drafts are few: read them once, not one lookup per answered case.
+                  FeedbackCase.id.in_(select(Publication.case_id).where(
+                      Publication.status == "draft"))]
     return case_result(conditions, url_for("feedback_publication.index"),
                        link=lambda case_id: url_for("feedback_publication.prepare",
                                                     case_id=case_id))

@@ -88,8 +88,11 @@ class QueueFilterForm(BaseForm):
 
 
 class BulkAssignForm(BaseForm):
-    handling_unit = SelectField(_l("Handling unit"), coerce=int, validators=[InputRequired()])
-    classification = SelectField(_l("Classification"), validators=[InputRequired()])
+    # Own ids: the filter form above has a "handling_unit" too (ids must be unique).
+    handling_unit = SelectField(_l("Handling unit"), coerce=int, validators=[InputRequired()],
+                                id="bulk-handling_unit")
+    classification = SelectField(_l("Classification"), validators=[InputRequired()],
+                                 id="bulk-classification")
 
 
 def _any(mapping: dict, blank) -> list[tuple[str, str]]:
