@@ -212,3 +212,16 @@ def test_system_admin_role_error_on_a_unit_grant_sits_beside_the_role(client, tr
     assert response.status_code == 400
     assert "Choose the unit" in _error_of(response, "g-unit_id")
     assert _grants(target) == [("handler", tree["DL"].id)]
+
+
+def test_built_in_form_messages_are_vietnamese_on_vietnamese_pages(client_vi, tree, make_user,
+                                                                   login):
+    login(client_vi, make_user(Role.UNIT_ADMIN, tree["DL"]))
+    response = client_vi.post(f"{USERS}/moi", data={"username": "ab", "full_name": "",
+                                                    "password": "", "role": "",
+                                                    "unit_id": "0"})
+    assert response.status_code == 400
+    assert _error_of(response, "username") == "Phải có từ 3 đến 64 ký tự."
+    assert _error_of(response, "full_name") == "Vui lòng nhập thông tin này."
+    assert _error_of(response, "unit_id") == "Lựa chọn không hợp lệ."
+    assert _error_of(response, "role") == "Chọn vai trò."
