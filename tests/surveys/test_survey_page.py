@@ -109,7 +109,8 @@ def test_valid_submission_is_stored_with_rollups(client, desk):
     ({"q9_24": ["4", "5"]}, "Give one answer only."),
     ({"q2": ["1", "1"]}, "Give one answer only."),
     ({"comment": "x" * (TEXT_LIMIT + 1)}, "50 characters or fewer"),
-    ({"comment": "tốt\x00"}, "invisible control characters"),
+    # (a NUL never reaches the form: core.request_input refuses it for every page)
+    ({"comment": "tốt\x07"}, "invisible control characters"),
     ({"comment": "t\ufffdt"}, "could not be read"),
     ({"started": "forged.token.value"}, "This form was changed or is too old"),
 ])
