@@ -9,6 +9,7 @@ why, in the API's JSON format under /api/ and on the bilingual error page elsewh
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -18,6 +19,8 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# The escape \u0000 itself, not an escaped backslash followed by "u0000".
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
 
 class InvalidEncoding(BadRequest):
@@ -76,6 +79,8 @@ def _carries_nul() -> bool:
     even in a lookup (a 500 before any form validation could answer)."""
     if "\x00" in request.path or b"\x00" in unquote_to_bytes(request.query_string):
         return True
+    if request.is_json:  # JSON can only carry it escaped (a raw NUL is not JSON)
+        return _JSON_NUL.search(request.get_data(cache=True)) is not None
     if request.mimetype == "application/x-www-form-urlencoded":
         return b"\x00" in unquote_to_bytes(request.get_data(cache=True).replace(b"+", b" "))
     return request.mimetype == "multipart/form-data" and any(

@@ -76,3 +76,18 @@ def test_open311_answers_input_refused_before_the_view_in_its_own_format(client)
         body = response.get_json()
         assert isinstance(body, list) and body[0]["code"] == 400
     assert "error" in client.get("/api/v1/units?page=%FF").get_json()  # the rest of the API
+
+
+def test_a_nul_character_in_json_is_refused_before_any_lookup(client, api_key):
+    """PostgreSQL refuses NUL even in a WHERE clause (unit_code = '…\\x00' answered 500)."""
+    headers = {"Authorization": f"Bearer {api_key}"}
+    sent = client.post("/api/v1/feedback", headers=headers,
+                       json={"content": "Thủ tục chậm.", "unit_code": "TINH-SNV\u0000"})
+    assert sent.status_code == 400 and sent.get_json()["error"]["code"] == "invalid_encoding"
+    put = client.put("/api/v1/dossiers/HS-1", headers=headers,
+                     json={"unit_code": "\u0000", "received_at": "2026-06-01T01:30:00Z"})
+    assert put.status_code == 400
+    # An escaped backslash followed by "u0000" is ordinary text.
+    text = client.post("/api/v1/feedback", headers=headers, data='{"content": "a\\\\u0000",'
+                       ' "unit_code": "TINH-SNV"}', content_type="application/json")
+    assert text.status_code == 201, text.get_data(as_text=True)
