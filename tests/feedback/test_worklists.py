@@ -177,3 +177,38 @@ def test_landing_page_shows_each_role_its_lists(client, login, org, make_user):
     login(client, admin)
     html = client.get("/quan-tri/").get_data(as_text=True)
     assert 'id="wl-setup_system_admin"' in html and 'id="wl-officer_register"' not in html
+
+
+# Where a case waits in each open state: whose list, which list.
+EXPECTED_LIST = {
+    "received": ("officer", wl.officer_to_register),
+    "registered": ("officer", wl.officer_to_classify),
+    "assigned": ("handler", wl.handler_assigned),
+    "in_progress": ("handler", wl.handler_assigned),
+    "waiting": ("handler", wl.handler_assigned),
+    "answer_drafted": ("approver", wl.approver_to_approve),
+    "approved": ("approver", wl.approver_to_send),
+}
+
+
+def test_every_open_state_waits_in_exactly_the_right_list(app, org):
+    """After each transition a case shows in the list of whoever must act next, and in no
+    other role's list of that kind (overdue and due-soon lists aside)."""
+    queries = {wl.officer_to_register, wl.officer_to_classify, wl.officer_to_transfer,
+               wl.handler_assigned, wl.handler_returned, wl.approver_to_approve,
+               wl.approver_to_send, wl.approver_publications}
+    for state, (who, query) in EXPECTED_LIST.items():
+        case = bring_to(state, org)
+        found = {other for other in queries
+                 if _in(other(getattr(org, who)), case)}
+        assert found == {query}, (state, found)
+        others = [user for name, user in (("officer", org.officer), ("handler", org.handler),
+                                          ("approver", org.approver)) if name != who]
+        for user in others:
+            assert not any(_in(other(user), case) for other in queries), (state, user)
+    answered = bring_to("answered", org)
+    assert not any(_in(query(user), answered) for query in queries
+                   for user in (org.officer, org.handler, org.approver))
+    make_publication(answered)
+    db.session.commit()
+    assert _in(wl.approver_publications(org.approver), answered)
