@@ -32,4 +32,6 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
+# Every per-IP limit keys on REMOTE_ADDR: behind TRUSTED_PROXY_HOPS proxies, ProxyFix
+# (core.factory.trust_proxies) has set it to the client's own address, never a forged one.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
