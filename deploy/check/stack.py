@@ -260,17 +260,12 @@ class Stack:
     # --- probes -----------------------------------------------------------------------------
 
     def node_ready(self, port: int) -> bool:
-        """/readyz of one node (/healthz where /readyz does not exist yet)."""
-        for path in ("/readyz", "/healthz"):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as r:
-                    return r.status == 200
-            except urllib.error.HTTPError as error:
-                if error.code != 404:
-                    return False
-            except OSError:
-                return False
-        return False
+        """/readyz of one node: the database, Redis and migrations answer."""
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
+                return r.status == 200
+        except OSError:  # HTTPError (503) included
+            return False
 
     def wait_ready(self, seconds: float) -> float:
         """Wait until every node is ready; returns the seconds it took."""
