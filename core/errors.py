@@ -7,6 +7,7 @@ import logging
 from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from core.request_input import InvalidEncoding, InvalidJson
@@ -27,6 +28,7 @@ ERROR_CODES = {
     422: "validation_failed",
     429: "rate_limited",
     500: "internal_error",
+    503: "unavailable",
 }
 
 TITLES = {
@@ -40,6 +42,7 @@ TITLES = {
     413: _l("What you sent is too large"),
     429: _l("Too many requests"),
     500: _l("Something went wrong on our side"),
+    503: _l("The service is restarting"),
 }
 
 ADVICE = {
@@ -53,7 +56,11 @@ ADVICE = {
     413: _l("Please send a smaller file or shorter text."),
     429: _l("Please wait a minute and try again."),
     500: _l("Your data already saved is safe. Please try again in a few minutes."),
+    503: _l("Your data already saved is safe. Please try again in a moment."),
 }
+# Seconds a client is asked to wait when the database is gone for a moment (a restart or a
+# fail-over takes a few seconds; nginx and phones retry after this).
+RETRY_AFTER_SECONDS = 5
 
 
 def wants_json() -> bool:
@@ -92,6 +99,24 @@ def _kept_headers(error: HTTPException) -> list[tuple[str, str]]:
             if name.lower() not in ("content-type", "content-length")]
 
 
+def database_unavailable(error: Exception) -> bool:
+    """The database could not be reached or dropped the connection (a PostgreSQL restart, a
+    locked SQLite file past its busy timeout): the request may succeed again in a moment."""
+    return isinstance(error, OperationalError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated)
+
+
+def _unavailable_response():
+    from core.extensions import db
+
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        db.session.invalidate()  # the connection is gone: drop it instead of returning it
+    body, status = error_response(503)
+    return body, status, [("Retry-After", str(RETRY_AFTER_SECONDS))]
+
+
 def init_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
@@ -128,6 +153,10 @@ def init_error_handlers(app: Flask) -> None:
             return _http(error)
         if app.testing and app.config.get("PROPAGATE_EXCEPTIONS") is not False:
             raise error  # let the test see the real traceback
+        if database_unavailable(error):
+            log.warning("database unavailable: %s", type(error.orig).__name__
+                        if isinstance(error, DBAPIError) else type(error).__name__)
+            return _unavailable_response()
         log.exception("unhandled error")
         from core.extensions import db
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from flask import abort
+from sqlalchemy.exc import OperationalError
 
 from core.models import Role
 
@@ -146,3 +147,23 @@ def test_unit_form_validates_email_without_network(client, make_user, login):
         "code": "E2", "name_vi": "Đơn vị", "kind": "agency", "parent_id": "0",
         "email": "motcua@langson.gov.vn"})
     assert good.status_code == 302
+
+
+def test_lost_database_gives_503_with_retry_after_not_500(make_app):
+    """A PostgreSQL restart drops the pool's connections: the request that meets one is told
+    to retry shortly (503, Retry-After), on pages in words and in the API as JSON."""
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+    lost = OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    @app.get("/db-gone")
+    @app.get("/api/v1/db-gone")
+    def db_gone():
+        raise lost
+
+    page = app.test_client().get("/db-gone")
+    assert page.status_code == 503
+    assert page.headers["Retry-After"] == "5"
+    assert "Dịch vụ đang khởi động lại" in page.get_data(as_text=True)
+    api = app.test_client().get("/api/v1/db-gone")
+    assert api.status_code == 503
+    assert api.get_json()["error"]["code"] == "unavailable"
