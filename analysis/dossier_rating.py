@@ -25,6 +25,8 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from analysis import periods
+
 INDICATORS = tuple(range(1, 10))
 DOSSIER_INDICATORS = (1, 2, 3, 4, 7)
 DOSSIER_COLUMNS = ("unit_id", "received_on", "appointed_on", "returned_on", "allowed_days",
@@ -102,11 +104,7 @@ def period_labels(days: pd.Series, period: str) -> pd.Series:
     """``"2026-Q2"`` (period ``"quarter"``) or ``"2026"`` (``"year"``) for each day."""
     if period not in PERIODS:
         raise ValueError(f"period must be one of {PERIODS}, got {period!r}")
-    stamps = pd.to_datetime(days)
-    years = stamps.dt.year.astype("Int64").astype("string")
-    if period == "year":
-        return years
-    return years + "-Q" + stamps.dt.quarter.astype("Int64").astype("string")
+    return periods.period_labels(days, period)  # the labels every report uses
 
 
 def _as_of(as_of: object) -> pd.Timestamp:

@@ -154,7 +154,8 @@ def add_counts(frames: list[pd.DataFrame]) -> pd.DataFrame:
 def all_indices(counts: pd.DataFrame, ancestry: pd.DataFrame) -> dict[str, object]:
     """Every unit (with its subtree) × month, × quarter and over the whole span, flagged
     responses left out (the dashboards' default)."""
-    from analysis.sipas import period_labels, sipas_indices, subtree_counts
+    from analysis.periods import period_labels
+    from analysis.sipas import sipas_indices, subtree_counts
 
     ok = counts[counts["quality"] == "ok"].drop(columns="quality")
     rolled = subtree_counts(ok, ancestry)

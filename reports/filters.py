@@ -13,7 +13,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from analysis.sipas import parse_period, period_labels
+from analysis.periods import parse_period, period_labels
 from core.access import Actor, Permission, can
 from core.clock import today
 from core.extensions import db

@@ -11,15 +11,8 @@ from datetime import date, datetime
 import pandas as pd
 from sqlalchemy import select
 
-from analysis.sipas import (
-    SipasIndices,
-    compare_periods,
-    parse_period,
-    period_labels,
-    previous_period,
-    rank_units,
-    sipas_indices,
-)
+from analysis.periods import parse_period, period_labels, previous_period
+from analysis.sipas import SipasIndices, compare_periods, rank_units, sipas_indices
 from core.access import Actor, Permission, can
 from core.extensions import db
 from core.models import Unit

@@ -22,7 +22,7 @@ from reports.plans import MAX_TITLE
 
 
 def _period(_form, field) -> None:
-    from analysis.sipas import parse_period
+    from analysis.periods import parse_period
 
     if field.data:
         try:

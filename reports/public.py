@@ -21,7 +21,8 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from analysis.pakn_kpis import pakn_kpis as compute_pakn_kpis
-from analysis.sipas import VALUE_COLUMNS, parse_period, previous_period
+from analysis.periods import parse_period, previous_period
+from analysis.sipas import VALUE_COLUMNS
 from core.extensions import db
 from core.models import Unit
 from core.org import PUBLIC_ROOT_KINDS, build_tree, flatten_tree, unit_by_code

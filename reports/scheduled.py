@@ -30,7 +30,7 @@ from datetime import date, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from analysis.sipas import parse_period, previous_period
+from analysis.periods import parse_period, previous_period
 from core.access import Permission
 from core.clock import now
 from core.clock import today as local_today

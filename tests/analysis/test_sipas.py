@@ -19,13 +19,11 @@ import pytest
 from pandas.testing import assert_frame_equal, assert_series_equal
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
+from analysis.periods import parse_period, period_labels, previous_period
 from analysis.sipas import (
     VALUE_COLUMNS,
     answer_counts,
     compare_periods,
-    parse_period,
-    period_labels,
-    previous_period,
     rank_units,
     sipas_indices,
     subtree_counts,

@@ -18,7 +18,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import insert, select
 
-from analysis.sipas import answer_counts, period_labels, sipas_indices, subtree_counts
+from analysis.periods import period_labels
+from analysis.sipas import answer_counts, sipas_indices, subtree_counts
 from bench.synthetic import (
     ITEMS,
     QUALITIES,
