@@ -5,6 +5,13 @@ answers a response a million responses make sixteen million rows. Here each answ
 packed into one integer (group × item × value) and counted with ``np.bincount`` (or
 ``np.unique`` when the key space is too large for a dense count), which gives the same counts
 in a fraction of the time and memory. A test checks both against each other.
+
+Example:
+
+>>> keys = pd.DataFrame({"unit_id": [1, 1, 2]})
+>>> answers = np.array([[5, 4], [5, -1], [3, 3]])  # -1: not answered
+>>> count_coded_answers(keys, answers, ["q1", "q2"]).to_numpy().tolist()
+[[1, 'q1', 5, 2], [1, 'q2', 4, 1], [2, 'q1', 3, 1], [2, 'q2', 3, 1]]
 """
 
 from __future__ import annotations
@@ -13,6 +20,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+
+__all__ = ["count_coded_answers"]
 
 # Largest key space counted densely with np.bincount (int64 bins: 256 MB); beyond it np.unique
 # sorts the keys instead.

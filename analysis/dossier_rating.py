@@ -14,6 +14,11 @@ total with a NaN indicator is the sum of the known ones marked incomplete (no gr
 The scoring belongs to Decree 61/2018/NĐ-CP, replaced by Decree 118/2025/NĐ-CP from 01/7/2025;
 whether TT 01/2018 carries over is unverified, so the rule set is one ``RatingScheme`` value the
 caller may replace. Pure: pandas and numpy only; the working-day calendar stays with the caller.
+
+Example:
+
+>>> grade(9.0), grade(5.0)  # TT 01/2018 grades of a unit's total points
+('fair', 'weak')
 """
 
 from __future__ import annotations
@@ -26,6 +31,16 @@ import numpy as np
 import pandas as pd
 
 from analysis import periods
+
+__all__ = [
+    "RatingScheme",
+    "dossier_points",
+    "grade",
+    "official_band",
+    "period_labels",
+    "rate_dossiers",
+    "unit_points",
+]
 
 INDICATORS = tuple(range(1, 10))
 DOSSIER_INDICATORS = (1, 2, 3, 4, 7)

@@ -17,6 +17,14 @@ passes in). A group with no valid answer gives NaN figures, not an error.
 Groups are the combinations of ``by`` found among the rows of the items asked about, sorted
 ascending (missing keys last); each group gets a row for every item asked about, in the order
 given, so an item nobody in a group answered shows n = 0.
+
+Example:
+
+>>> counts = pd.DataFrame({"item_code": ["q1_1"] * 4, "value": [1, 2, 3, 4],
+...                        "count": [2, 3, 10, 5]})
+>>> row = interest_index(counts, item_codes=("q1_1",)).iloc[0]
+>>> int(row["n"]), float(row["share"])  # (10 + 5) of 20 follow the policy
+(20, 75.0)
 """
 
 from __future__ import annotations
@@ -27,6 +35,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.intervals import wilson_interval
+
+__all__ = ["choice_shares", "expectation_index", "interest_index"]
 
 Q1_ITEMS: tuple[str, ...] = tuple(f"q1_{i}" for i in range(1, 10))
 Q10_ITEMS: tuple[str, ...] = tuple(f"q10_{i}" for i in range(1, 11))

@@ -2,6 +2,12 @@
 z-test, vectorised over arrays so a table of thousands of cells is one call.
 
 Shares here are fractions (0–1); callers that publish percentages multiply by 100 at the edge.
+
+Example:
+
+>>> low, high = wilson_interval(8, 10)  # 8 satisfied of 10: 49.0%–94.3%
+>>> round(float(low), 4), round(float(high), 4)
+(0.4902, 0.9433)
 """
 
 from __future__ import annotations
@@ -9,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 from scipy import stats
+
+__all__ = ["two_proportion_test", "wilson_interval"]
 
 ArrayLike = npt.ArrayLike
 

@@ -26,6 +26,11 @@ overdue
     An open case whose deadline for the pending step is before ``as_of``.
 handling days
     Days from receipt to handling; the day of receipt is not counted (Civil Code art. 147).
+
+Example:
+
+>>> age_bucket(pd.Series([0, 5, 40])).tolist()  # days a case has been open
+['0-5', '0-5', '>20']
 """
 
 from __future__ import annotations
@@ -36,6 +41,19 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
+
+__all__ = [
+    "PaknKpis",
+    "age_bucket",
+    "backlog_by_age",
+    "calendar_days",
+    "case_outcomes",
+    "day_counts",
+    "handling_counts",
+    "median_days_by",
+    "pakn_kpis",
+    "received_counts",
+]
 
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
 OPEN_STATES = frozenset({"received", "registered", "assigned", "in_progress", "waiting",

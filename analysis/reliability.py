@@ -13,6 +13,12 @@ deletion would use more answers but can give a covariance matrix that belongs to
 an alpha outside (−∞, 1]; listwise deletion is what SPSS RELIABILITY, R ``psy::cronbach`` and
 ``ltm::cronbach.alpha(na.rm=TRUE)`` do. The number of complete respondents is returned beside
 every figure so a reader sees how many answers the figure rests on.
+
+Example:
+
+>>> wide = pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [2, 2, 3, 5, 5], "c": [1, 3, 3, 4, 4]})
+>>> round(cronbach_alpha(wide), 4)  # 3/2 · (1 − (2.5 + 2.3 + 1.5) / 17.3), by hand
+0.9538
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from collections.abc import Hashable
 
 import numpy as np
 import pandas as pd
+
+__all__ = ["cronbach_alpha", "item_total_correlations", "reliability_by_element"]
 
 ITEM_TABLE_COLUMNS = ["item_code", "corrected_item_total_r", "alpha_if_deleted", "n"]
 ELEMENT_TABLE_COLUMNS = ["element", "items", "respondents", "alpha"]

@@ -33,6 +33,11 @@ interval
 suppressed
     ``n_eff < min_n`` (default 5, the setting ``sipas.min_cell_size``): index, interval and mean
     score are NaN, never 0, and the row says ``suppressed``; ``n`` stays visible.
+
+Example:
+
+>>> component_of("II.A")  # part II of QĐ 1001: the services
+'II'
 """
 
 from __future__ import annotations
@@ -44,6 +49,17 @@ import numpy as np
 import pandas as pd
 
 from analysis.intervals import two_proportion_test, wilson_interval
+
+__all__ = [
+    "SipasIndices",
+    "answer_counts",
+    "compare_periods",
+    "component_of",
+    "rank_units",
+    "sipas_indices",
+    "subtree_counts",
+    "target_gaps",
+]
 
 AGGREGATIONS = ("item_mean", "pooled", "weighted")
 COMPONENTS = {"I": "policy", "II": "services"}

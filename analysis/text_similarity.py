@@ -21,6 +21,11 @@ Weights follow scikit-learn's ``TfidfVectorizer`` defaults (Manning, Raghavan & 
 so the cosine similarity of two documents is the dot product of their rows.
 
 Pure: numpy, scipy and the standard library only (never flask or sqlalchemy).
+
+Example:
+
+>>> fold("Đường Lê Lợi")
+'duong le loi'
 """
 
 from __future__ import annotations
@@ -34,6 +39,22 @@ from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
+
+__all__ = [
+    "LabelSuggestion",
+    "TfidfModel",
+    "char_wb_ngrams",
+    "contains_keyword",
+    "cosine_top_k",
+    "fit_tfidf",
+    "fit_transform",
+    "fold",
+    "has_diacritics",
+    "near_duplicates",
+    "rank_similar",
+    "suggest_labels",
+    "transform",
+]
 
 NGRAM_RANGE = (3, 5)
 # Long texts add little for routing and cost time: only the start of each text is analysed.
