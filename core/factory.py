@@ -13,6 +13,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from core import config as config_module
 from core.db import configure_engine
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
+from core.setting_definitions import CORE_SETTINGS
+from core.settings import register_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,6 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     load_config(app, test_config)
     init_extensions(app)
+    register_settings(CORE_SETTINGS)
     register_blueprints(app)
     register_capabilities(app)
     register_templating(app)

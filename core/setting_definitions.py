@@ -1,4 +1,4 @@
-"""The core's setting definitions (DOMAIN.md §2–§5). Imported by core.settings.
+"""The core's setting definitions (DOMAIN.md §2–§5), registered by ``create_app``.
 
 ``needs_confirmation`` marks a value that no legal text we could read fixes: the admin page
 shows it as "needs the agency's confirmation" with the ``source`` note, until someone decides.
@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.settings import SettingDefinition, SettingType, register_setting
+from core.settings import SettingDefinition, SettingType
 
 WORKING_DAYS = _l("working days")
 PERCENT = "%"
 
-for _definition in (
+CORE_SETTINGS: tuple[SettingDefinition, ...] = (
     SettingDefinition(
         "sipas.target_element_pct", SettingType.PERCENT,
         _l("Target for every SIPAS element: units below it are flagged."), 85,
@@ -79,5 +79,4 @@ for _definition in (
         _l("Target share of PAKN handled on time."), 100,
         minimum=0, maximum=100, per_unit=True, unit_label=PERCENT,
         source=_l("Provincial plans: every PAKN (100%) handled on time.")),
-):
-    register_setting(_definition)
+)

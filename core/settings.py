@@ -3,12 +3,14 @@
 Legal parameters change (a decree replaces another) and some defaults are not verified
 (DOMAIN.md), so a value is never edited in place: a new row takes effect on a date and the old
 ones stay as history, so a report re-run for a past period uses the values of that period.
-Definitions live in code (``SETTINGS``); other packages add theirs with ``register_setting``.
+Definitions live in code (``SETTINGS``): core's in ``core.setting_definitions``, registered by
+``create_app``; each package's ``init_app`` registers its own with ``register_settings``.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
@@ -63,6 +65,12 @@ def register_setting(definition: SettingDefinition) -> SettingDefinition:
         raise ValueError(f"setting {definition.key!r} is already registered differently")
     SETTINGS[definition.key] = definition
     return definition
+
+
+def register_settings(definitions: Iterable[SettingDefinition]) -> None:
+    """Register a package's definitions (each package's ``init_app`` lists its own)."""
+    for definition in definitions:
+        register_setting(definition)
 
 
 def definition_of(key: str) -> SettingDefinition:
@@ -285,8 +293,3 @@ def ensure_default_settings() -> int:
     db.session.flush()
     return added
 
-
-# --- The core's settings ----------------------------------------------------------------
-
-# Imported last: that module registers its definitions with the functions above.
-from core import setting_definitions as _definitions  # noqa: E402,F401

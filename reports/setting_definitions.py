@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.settings import SettingDefinition, SettingType, register_setting
+from core.settings import SettingDefinition, SettingType
 
 NOT_ENTERED = "not_entered"
 SCHEME_SETTING = "dossier.rating_scheme"
@@ -26,7 +26,7 @@ DECREE_NOTE = _l("TT 01/2018/TT-VPCP implements Decree 61/2018/NĐ-CP, which Dec
                  "not verified.")
 PERCENT = "%"
 
-for _definition in (
+REPORT_SETTINGS: tuple[SettingDefinition, ...] = (
     SettingDefinition(
         SCHEME_SETTING, SettingType.STR,
         _l("Rating scheme used to score dossiers (nine indicators, grade and official "
@@ -71,5 +71,4 @@ for _definition in (
         _l("Target share of late dossiers with an apology letter."), 100,
         minimum=0, maximum=100, per_unit=True, unit_label=PERCENT,
         source=_l("Provincial plans: every late dossier (100%) gets an apology letter.")),
-):
-    register_setting(_definition)
+)
