@@ -185,4 +185,18 @@ def test_one_case_through_every_roles_work_list(make_browser, live_server, scree
     _landing(approver, live_server, screenshot, "10-approver-sent", problems)
     _not_in(approver, ("approver_approve", "approver_send"), case_id)
 
+    # The reply letter: addressed generically until a reason is given (nothing revealed by
+    # opening it), the national title on one line.
+    approver.get(live_server(f"/quan-tri/pakn/{case_id}/cong-van"))
+    assert "Lê Văn Bình" not in approver.find_element(By.ID, "letter").text
+    approver.find_element(By.ID, "letter-reveal-form")
+    lines = approver.execute_script(
+        "const e = document.querySelector('.letter-top .nation');"
+        "return e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight);")
+    if size == "desktop":
+        assert lines < 1.5, lines
+    else:
+        assert _overflow(approver) <= 0
+    screenshot(approver, "11-letter", full_page=True)
+
     assert {name: found for name, found in problems.items() if found} == {}
