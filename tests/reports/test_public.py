@@ -351,3 +351,24 @@ def test_vietnamese_by_default_with_diacritics_and_decimal_comma(client_vi, rate
         assert text in html, text
     assert _cells(_row(html, "trend-table", "2026-H1"))[0] == "72,7"
     assert 'href="/lang/en?next=/cong-khai/TINH"' in html
+
+
+def test_below_target_mark_only_when_the_whole_interval_is_below(app):
+    """An index under the target whose 95% interval still reaches it is not marked: the
+    difference may be chance (hand-set figures, target 85)."""
+    from flask import render_template_string
+
+    from reports.public import PublicFigure
+
+    template = ('{% from "reports/public/_figures.html" import figure_cells %}'
+                "{{ figure_cells(figure, 5, 85) }}")
+    with app.test_request_context():
+        reaching = render_template_string(template, figure=PublicFigure(
+            key="II.A", label="II.A", index=82.0, ci_low=76.0, ci_high=86.5, n=120))
+        below = render_template_string(template, figure=PublicFigure(
+            key="II.B", label="II.B", index=78.0, ci_low=71.0, ci_high=84.0, n=120))
+        above = render_template_string(template, figure=PublicFigure(
+            key="II.C", label="II.C", index=90.0, ci_low=86.0, ci_high=94.0, n=120))
+    assert "▼" not in reaching and "pf-below" not in reaching
+    assert "▼" in below and "pf-below" in below
+    assert "▼" not in above
