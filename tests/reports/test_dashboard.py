@@ -170,3 +170,12 @@ def test_pakn_headline_figures_are_the_total_rows_not_sums(monkeypatch, org):
     assert (panel.open_cases, panel.overdue) == (4, 1)
     assert panel.on_time_share == pytest.approx(100 * 3 / 9)
     assert panel.backlog[-1] == ("Tổng", 4, 1)  # the label in the default language
+
+
+def test_the_effective_sample_size_is_explained_beside_the_element_figures(client, login,
+                                                                           rated):
+    login(client, rated.analyst)
+    html = client.get(URL, query_string={"period": "2026-H1"}).get_data(as_text=True)
+    elements = html[html.index('id="elements"'):html.index('id="trend"')]
+    assert 'id="effective-n-note"' in elements
+    assert "effective number of answers (about the number of respondents)" in elements
