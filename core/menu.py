@@ -41,13 +41,13 @@ class MenuItem:
     global_only: bool = False
     # Other permissions that also show the item (e.g. handlers or approvers).
     any_of: tuple[Permission, ...] = ()
-    # An item registered without a group is a landing page (like "Overview"), shown first.
+    # An item registered without a group is a landing page (like "My work"), shown first.
     group: MenuGroup = MenuGroup.START
 
 
 # Packages append their own entries with ``add_menu_item`` when their views are imported.
 MENU: list[MenuItem] = [
-    MenuItem("admin.dashboard", _l("Overview")),
+    MenuItem("admin.dashboard", _l("My work")),
     MenuItem("admin.units", _l("Agencies and units"), Permission.UNITS_VIEW,
              group=MenuGroup.ORGANISATION),
     MenuItem("admin.users", _l("Staff accounts"), Permission.USERS_MANAGE,

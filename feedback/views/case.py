@@ -7,7 +7,6 @@ text, and the contact panel and the letter show their contact data."""
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +27,8 @@ from core.models import Unit, UnitKind
 from core.spreadsheets import content_disposition
 from core.views.admin import require_staff
 from feedback import answers as answer_services
+from feedback import duplicates, routing
+from feedback.attachments import read_attachment
 from feedback.case_access import can_on_case, require_on_case
 from feedback.contact import can_reveal_contact, reveal_contact
 from feedback.deadlines import traffic_light
@@ -144,33 +145,20 @@ def _load(case_id: int, perm: Permission = P.FEEDBACK_VIEW) -> FeedbackCase:
 
 # --- Routing suggestions and similar cases (feedback.routing / feedback.duplicates). -------
 
-def _optional(module_name: str, attribute: str):
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    return getattr(module, attribute, None)
-
-
 def _suggestions(case: FeedbackCase) -> list[Any]:
-    suggest = _optional("feedback.routing", "suggest_handling_units")
-    if suggest is None or CaseState(case.state) not in (CaseState.RECEIVED,
-                                                        CaseState.REGISTERED):
+    if CaseState(case.state) not in (CaseState.RECEIVED, CaseState.REGISTERED):
         return []
-    return list(suggest(case) or [])
+    return list(routing.suggest_handling_units(case) or [])
 
 
 def _similar(case: FeedbackCase) -> list[tuple[FeedbackCase, float]]:
-    similar = _optional("feedback.duplicates", "similar_open_cases")
-    if similar is None or case.state == CaseState.MERGED.value:
+    if case.state == CaseState.MERGED.value:
         return []
-    return list(similar(case, limit=5) or [])
+    return list(duplicates.similar_open_cases(case, limit=5) or [])
 
 
 def _record_routing(case: FeedbackCase, unit: Unit, suggestions: list[Any]) -> None:
-    record = _optional("feedback.routing", "record_routing_decision")
-    if record is not None:
-        record(case, unit, current_user, suggestions)
+    routing.record_routing_decision(case, unit, current_user, suggestions)
 
 
 # --- Forms. --------------------------------------------------------------------------------
@@ -438,11 +426,8 @@ def attachment(case_id: int, attachment_id: int):
     item = db.session.get(FeedbackAttachment, attachment_id)
     if item is None or item.case_id != case.id:
         abort(404)
-    read = _optional("feedback.attachments", "read_attachment")
-    if read is None:
-        abort(404)
     try:
-        content = read(item)
+        content = read_attachment(item)
     except ServiceError as error:
         abort(error.status)
     record_audit_now("feedback.attachment_download", object_type="feedback_case",

@@ -24,7 +24,7 @@ def test_a_system_administrator_sees_every_group_in_order(client, login, make_us
     menu = dict(_menu(client))
     assert [heading for heading, _items in _menu(client)] == [
         "", "Organisation", "Surveys", "PAKN", "Reports", "System"]
-    assert menu[""] == ["Overview"]
+    assert menu[""] == ["My work"]
     assert {"Agencies and units", "Staff accounts", "Working-day calendar"} == set(
         menu["Organisation"])
     assert {"QR codes and posters", "Questionnaires", "Survey campaigns", "Dossiers"} <= set(

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.models import AuditEntry, Role
+from feedback.attachments import store_attachment
 from feedback.models import FeedbackCase, FeedbackEvent
 from feedback.tracking import format_tracking_code
 from tests.feedback.helpers import FULL_CONTACT, assign, build_org, submit_case
@@ -214,8 +215,7 @@ def _png() -> bytes:
 
 
 def test_attachment_download_is_access_checked(client, login, org, case):
-    attachments = pytest.importorskip("feedback.attachments")
-    item = attachments.store_attachment(case, "ảnh hiện trường.png", _png())
+    item = store_attachment(case, "ảnh hiện trường.png", _png())
     db.session.commit()
     login(client, org.officer)
     html = client.get(_url(case)).get_data(as_text=True)

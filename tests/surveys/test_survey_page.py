@@ -14,6 +14,7 @@ from babel.messages.pofile import read_po
 
 from core.clock import now
 from core.extensions import db
+from surveys import instruments
 from surveys.models import Response, ResponseText, RollupCount
 from surveys.survey_form import start_token
 from tests.surveys.survey_page_helpers import (
@@ -284,7 +285,6 @@ def test_posts_are_limited_per_address_with_a_vietnamese_429(client_vi, desk):
 
 
 def test_shipped_desk_form_renders_16_ratings_in_5_element_fieldsets(client, make_unit):
-    instruments = pytest.importorskip("surveys.instruments")
     instruments.load_shipped_instruments()
     version = instruments.get_version(instruments.DESK_FORM_CODE)
     build_desk(make_unit, version=version)
