@@ -28,6 +28,10 @@ class Defaults:
 
     # Redis is optional in the embedded default: rate limits then live in process memory.
     REDIS_URL: str | None = None
+    # Stated even though it is Flask-Limiter's default: its one Limiter object keeps the value
+    # the last app gave it when an app's config lacks the key, so one app (a test, a bench)
+    # created with limits off would leave every later app in the process unprotected.
+    RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_KEY_PREFIX = "langnghe"

@@ -56,3 +56,15 @@ def test_missing_secret_key_stops_start_up(tmp_path, monkeypatch):
 ])
 def test_database_url_normalisation(given, expected):
     assert normalise_database_url(given) == expected
+
+
+def test_an_app_with_limits_off_leaves_the_next_app_limited(make_app):
+    """Flask-Limiter's one Limiter keeps the last app's setting when a config lacks the key;
+    the defaults state it, so an app built with limits off (a test, a bench) never switches
+    them off for the next one."""
+    from core.extensions import limiter
+
+    make_app(RATELIMIT_ENABLED=False)
+    assert limiter.enabled is False
+    make_app()
+    assert limiter.enabled is True

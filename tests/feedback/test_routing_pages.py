@@ -79,7 +79,8 @@ def test_create_rule(client, login, org):
     ({"origin_unit_id": "999999"}, "Not a valid choice"),
     ({"name": "x" * 201}, "200"),
     ({"keywords": "x" * 101}, "A keyword is too long"),
-    ({"name": "bad\x00name"}, "control characters"),
+    # BEL: a NUL is refused before any form is read (core.request_input).
+    ({"name": "bad\x07name"}, "control characters"),
 ])
 def test_create_rule_refuses_bad_input(client, login, org, fields, message):
     login(client, org.officer)
