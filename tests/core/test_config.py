@@ -6,6 +6,7 @@ import pytest
 
 from core import create_app
 from core.config import normalise_database_url
+from core.extensions import limiter
 
 
 def _build(tmp_path, monkeypatch, instance_text=None, env=None, test_config=None):
@@ -62,8 +63,6 @@ def test_an_app_with_limits_off_leaves_the_next_app_limited(make_app):
     """Flask-Limiter's one Limiter keeps the last app's setting when a config lacks the key;
     the defaults state it, so an app built with limits off (a test, a bench) never switches
     them off for the next one."""
-    from core.extensions import limiter
-
     make_app(RATELIMIT_ENABLED=False)
     assert limiter.enabled is False
     make_app()
