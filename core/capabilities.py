@@ -1,18 +1,18 @@
 """What every capability package (surveys, feedback, …) does in its ``init_app``: register each
 module of its ``views`` package that defines ``bp`` (a Flask blueprint), each module of its
 ``api`` package that defines ``blp`` (a core.api Blueprint, in the OpenAPI document and
-exempt from CSRF: API clients use keys, not cookies), its ``<package>.cli`` command group, its
-``<package>.metrics`` (counters and gauges for core.metrics) and its demo loader. One page group,
+exempt from CSRF: API clients use keys, not cookies), the CLI group and the demo loader its
+``init_app`` passes (which also imports its ``metrics`` module, where it has one). One page group,
 one module, no central list to edit."""
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import pkgutil
 from collections.abc import Callable
 
 from flask import Flask
+from flask.cli import AppGroup
 
 
 def _modules(package_name: str):
@@ -21,7 +21,7 @@ def _modules(package_name: str):
         yield importlib.import_module(f"{package_name}.{module_info.name}")
 
 
-def register_capability(app: Flask, package: str, *, cli_group: str,
+def register_capability(app: Flask, package: str, *, cli: AppGroup,
                         demo_loader: Callable[[], None] | None = None) -> None:
     from core.demo import DEMO_LOADERS
     from core.extensions import csrf
@@ -36,9 +36,6 @@ def register_capability(app: Flask, package: str, *, cli_group: str,
         if blueprint is not None:
             csrf.exempt(blueprint)
             api.register_blueprint(blueprint)
-    if importlib.util.find_spec(f"{package}.cli") is not None:
-        app.cli.add_command(getattr(importlib.import_module(f"{package}.cli"), cli_group))
-    if importlib.util.find_spec(f"{package}.metrics") is not None:
-        importlib.import_module(f"{package}.metrics")  # its counters and gauges (core.metrics)
+    app.cli.add_command(cli)
     if demo_loader is not None and demo_loader not in DEMO_LOADERS:
         DEMO_LOADERS.append(demo_loader)

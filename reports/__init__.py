@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     import reports.scheduled  # noqa: F401  (the periodic quarterly/yearly report job)
     from core.capabilities import register_capability
     from core.settings import register_settings
+    from reports.cli import reports_cli
     from reports.demo import load_reports_demo
     from reports.filters import FilterError
     from reports.formatting import init_formatting
@@ -24,5 +25,5 @@ def init_app(app: Flask) -> None:
     init_formatting(app)
     app.register_error_handler(FilterError, filter_error_page)
 
-    register_capability(app, "reports", cli_group="reports_cli", demo_loader=load_reports_demo)
+    register_capability(app, "reports", cli=reports_cli, demo_loader=load_reports_demo)
     register_work_lists(app)
