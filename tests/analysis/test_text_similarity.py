@@ -230,7 +230,8 @@ def test_near_duplicates():
              "Trường học thu tiền sai quy định"]
     query = "Đèn đường trước nhà số 5 phố Lê Lợi hỏng một tuần nay"
     found = near_duplicates(texts, query, threshold=0.5)
-    assert [i for i, _score in found] == [0, 2] or [i for i, _score in found] == [2, 0]
+    # Text 2 folds to text 0 plus "roi", an n-gram the query lacks: it ranks second.
+    assert [i for i, _score in found] == [0, 2]
     assert all(score >= 0.5 for _i, score in found)
     assert found[0][1] >= found[1][1]
     assert near_duplicates(texts, "hoàn toàn khác: mưa bão", threshold=0.5) == []

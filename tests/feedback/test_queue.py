@@ -151,7 +151,7 @@ def test_unit_page_for_handler_and_approver(client, login, org, cases):
     html = client.get("/quan-tri/pakn/don-vi").get_data(as_text=True)
     assert format_tracking_code(cases["ours"].tracking_code) in html
     assert format_tracking_code(cases["theirs"].tracking_code) not in html
-    assert "My unit&#39;s PAKN" in html or "My unit's PAKN" in html
+    assert "<h1>My unit's PAKN</h1>" in html
     assert 'name="case_ids"' not in html  # no bulk assignment for approvers
 
 
@@ -352,7 +352,6 @@ def test_bulk_assign_page(client, login, org, cases):
     assert response.headers["Location"].endswith("/quan-tri/pakn/?topic=procedures")
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "1 case(s) assigned to Sở Nội vụ." in html
-    assert format_tracking_code(cases["ours"].tracking_code) not in html or "skipped" in html
     assert f"{cases['ours'].tracking_code} skipped" in html
     db.session.refresh(cases["new"])
     assert cases["new"].state == "assigned" and cases["new"].classification == "conduct"
