@@ -133,15 +133,17 @@ def test_contact_data_is_encrypted_and_normalised(app, org):
                      if c.key != "contact_enc")
     audit = " ".join(str((a.before, a.after, a.reason)) for a in db.session.scalars(
         select(AuditEntry)))
+    # The whole phone number, not a fragment: "0912" alone turns up by chance in
+    # microsecond timestamps and hex digests.
     for text in (clear, audit):
-        assert "Nguyễn Văn An" not in text and "0912" not in text and "example.vn" not in text
+        for secret in ("Nguyễn Văn An", "0912 345 678", "0912345678", "an@example.vn"):
+            assert secret not in text
 
 
 def test_second_factor_is_a_keyed_digest_of_the_phones_last_four_digits(app, org):
     case = submit_case(org, contact=_contact(phone="+84 (912) 345-678"))
     assert case.second_factor_hash == second_factor_digest(case.tracking_code, "5678")
     assert case.second_factor_hash != second_factor_digest(case.tracking_code, "5679")
-    assert "5678" not in case.second_factor_hash
     other = submit_case(org, contact=_contact(phone="+84 (912) 345-678"))
     assert other.second_factor_hash != case.second_factor_hash   # bound to the code
     no_phone = submit_case(org, contact=Contact(name="An", email="an@example.vn"))
