@@ -65,6 +65,8 @@ class Defaults:
     # last_seen is written at most this often, so browsing does not write on every request.
     SESSION_TOUCH_INTERVAL = timedelta(seconds=60)
     PASSWORD_MIN_LENGTH = 8
+    # argon2 parameters by argon2-cffi profile name (core.passwords.PASSWORD_HASH_PROFILES).
+    PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"
 
     # Request limits: bodies over this answer 413. Attachments are capped per file elsewhere.
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024

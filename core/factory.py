@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from core import config as config_module
 from core.db import configure_engine
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
+from core.passwords import PASSWORD_HASH_PROFILES
 from core.setting_definitions import CORE_SETTINGS
 from core.settings import register_settings
 
@@ -72,6 +73,17 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
             "or the LANGNGHE_SECRET_KEY environment variable."
         )
     refuse_unshared_rate_limits(app)
+    refuse_weak_password_hashing(app)
+
+
+def refuse_weak_password_hashing(app: Flask) -> None:
+    """CHEAPEST exists for the test suite: a stolen table hashed with it would fall at once."""
+    profile = app.config["PASSWORD_HASH_PROFILE"]
+    if profile not in PASSWORD_HASH_PROFILES:
+        raise RuntimeError(f"PASSWORD_HASH_PROFILE {profile!r} is not one of "
+                           f"{', '.join(PASSWORD_HASH_PROFILES)}.")
+    if profile == "CHEAPEST" and not app.testing:
+        raise RuntimeError("PASSWORD_HASH_PROFILE CHEAPEST is for tests only.")
 
 
 def refuse_unshared_rate_limits(app: Flask) -> None:

@@ -4,18 +4,36 @@ passwords, no composition rules)."""
 from __future__ import annotations
 
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-_hasher = PasswordHasher()
-# Verifying against this keeps the time of a sign-in for an unknown account the same as for
-# a real one, so timing does not reveal which accounts exist.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-used-for-timing")
+# argon2-cffi's named parameter sets: production uses RFC 9106's low-memory profile (the
+# library's default); the test suite uses CHEAPEST, which the library provides for tests,
+# because thousands of sign-ins at ~0.1 s each would be most of the suite's time.
+PASSWORD_HASH_PROFILES = ("RFC_9106_LOW_MEMORY", "RFC_9106_HIGH_MEMORY", "CHEAPEST")
+
+
+@cache
+def _hasher_for(profile: str) -> PasswordHasher:
+    if profile not in PASSWORD_HASH_PROFILES:
+        raise ValueError(f"PASSWORD_HASH_PROFILE must be one of {PASSWORD_HASH_PROFILES}")
+    return PasswordHasher.from_parameters(getattr(profiles, profile))
+
+
+@cache
+def _dummy_hash(profile: str) -> str:
+    # Verifying against this keeps the time of a sign-in for an unknown account the same as
+    # for a real one, so timing does not reveal which accounts exist.
+    return _hasher_for(profile).hash("not-a-real-password-used-for-timing")
+
+
+def _profile() -> str:
+    return current_app.config["PASSWORD_HASH_PROFILE"]
 
 
 @lru_cache(maxsize=1)
@@ -25,20 +43,21 @@ def _common_passwords() -> frozenset[str]:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(_normalise(password))
+    return _hasher_for(_profile()).hash(_normalise(password))
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, _normalise(password)) and bool(
-            password_hash
-        )
+        hasher = _hasher_for(_profile())
+        return hasher.verify(password_hash or _dummy_hash(_profile()), _normalise(password)) \
+            and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
+    # A hash made under another profile is upgraded (or downgraded) at the next sign-in.
+    return _hasher_for(_profile()).check_needs_rehash(password_hash)
 
 
 def password_problems(password: str, *, username: str = "", full_name: str = "") -> list[str]:

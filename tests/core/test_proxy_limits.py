@@ -73,8 +73,13 @@ def test_several_production_workers_without_shared_limits_refuse_to_start(make_a
         make_app(TESTING=False, REDIS_URL=None, RATELIMIT_STORAGE_URI="memory://")
 
 
+PRODUCTION_HASHING = {"PASSWORD_HASH_PROFILE": "RFC_9106_LOW_MEMORY"}
+
+
 def test_one_worker_or_shared_limits_start(make_app):
-    one = make_app(TESTING=False, WORKERS=1, REDIS_URL=None, RATELIMIT_STORAGE_URI="memory://")
+    one = make_app(TESTING=False, WORKERS=1, REDIS_URL=None, RATELIMIT_STORAGE_URI="memory://",
+                   **PRODUCTION_HASHING)
     assert one.config["WORKERS"] == 1
-    shared = make_app(TESTING=False, WORKERS=3, REDIS_URL="redis://127.0.0.1:6379/15")
+    shared = make_app(TESTING=False, WORKERS=3, REDIS_URL="redis://127.0.0.1:6379/15",
+                      **PRODUCTION_HASHING)
     assert shared.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/15"
