@@ -68,6 +68,9 @@ PERSONAL = [
     ("cán bộ địa chính Phạm Đức Long làm khó dân", "Phạm Đức Long", "name"),
     # A person named without an honorific: family name, Văn/Thị, given name.
     ("hộ gia đình do Lục Văn Páo làm chủ", "Lục Văn Páo", "name"),
+    # Bank accounts and vehicle plates (issue #15 item 5).
+    ("STK 0123456789 Vietcombank", "0123456789", "bank_account"),
+    ("Xe biển số 12A-345.67 đỗ chắn lối", "12A-345.67", "vehicle_plate"),
 ]
 
 # Text that identifies nobody and must stay.
