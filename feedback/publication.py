@@ -43,6 +43,8 @@ from feedback.redaction import (
     CATEGORIES,
     DOSSIER_CODE,
     EMAIL,
+    HIGH,
+    LOW,
     PHONE,
     REPLACEMENTS,
     RedactionResult,
@@ -65,6 +67,8 @@ CATEGORY_LABELS = {
     "id_number": _l("ID number"),
     "dossier_code": _l("Dossier code"),
     "address": _l("Street address"),
+    "bank_account": _l("Bank account number"),
+    "vehicle_plate": _l("Vehicle plate"),
 }
 STATUS_LABELS = {
     "draft": _l("Draft, awaiting approval"),
@@ -277,13 +281,15 @@ def withdraw_case(case: FeedbackCase, actor: Actor, reason: str) -> None:
 # --- Preview -----------------------------------------------------------------------------
 
 def spans_for(pub: Publication, field: str, source: str = "case") -> list[Span]:
-    return [Span(r["category"], int(r["start"]), int(r["end"]), r.get("text", ""))
+    return [Span(r["category"], int(r["start"]), int(r["end"]), r.get("text", ""),
+                 r.get("confidence", HIGH))
             for r in (pub.redactions or [])
             if r.get("field") == field and r.get("source", "case") == source]
 
 
 def highlight(text: str, spans: list[Span]) -> Markup:
-    """``text`` with each removed part wrapped in <mark class="redacted redacted-<category>">;
+    """``text`` with each removed part wrapped in <mark class="redacted redacted-<category>">,
+    plus "redacted-low" when the redaction only guessed (the reviewer checks those first);
     everything else is escaped."""
     pieces: list[str] = []
     cursor = 0
@@ -293,9 +299,12 @@ def highlight(text: str, spans: list[Span]) -> Markup:
         if span.category not in CATEGORIES:
             continue
         pieces.append(escape(text[cursor:span.start]))
-        label = escape(str(CATEGORY_LABELS.get(span.category, span.category)))
-        pieces.append(Markup('<mark class="redacted redacted-{c}" title="{t}">{x}</mark>')
-                      .format(c=span.category, t=label, x=text[span.start:span.end]))
+        label = str(CATEGORY_LABELS.get(span.category, span.category))
+        low = span.confidence == LOW
+        title = _("%(label)s, uncertain: check it", label=label) if low else label
+        pieces.append(Markup('<mark class="redacted redacted-{c}{l}" title="{t}">{x}</mark>')
+                      .format(c=span.category, l=" redacted-low" if low else "", t=title,
+                              x=text[span.start:span.end]))
         cursor = span.end
     pieces.append(escape(text[cursor:]))
     return Markup("").join(pieces)
