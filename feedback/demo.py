@@ -179,12 +179,12 @@ CASES: list[DemoCase] = [
       "post", answer="Sở Nội vụ đã kiểm tra, nhắc nhở công chức và hướng dẫn lại quy trình "
                      "tiếp nhận bản sao."),
     C("31", "published", "recommendation", "procedures", "web", "LS-SNV", 28,
-      "Đề nghị công khai danh sách hồ sơ trễ hạn và lý do trên trang thông tin của Sở.",
+      "Tôi là Vy Thị Hoa, số 8 ngõ 12 Lê Lợi, ĐT 0936.000.404, xin công khai hồ sơ trễ hạn.",
       "hoa", "email", answer="Sở Nội vụ tiếp thu kiến nghị: từ tháng này danh sách hồ sơ trễ "
                             "hạn và lý do được công khai hằng tuần trên Trang thông tin điện "
                             "tử của Sở."),
     C("32", "published", "report", "procedures", "qr", "LS-TTPVHCC-Q01", 21,
-      "Biểu mẫu tờ khai tại quầy Sở Nội vụ là mẫu cũ, người dân phải khai lại.", "thang",
+      "Biểu mẫu ở quầy Sở là mẫu cũ, tôi phải khai lại. Thắng, ĐT 09 04 00 03 03.", "thang",
       "sms", answer="Sở Nội vụ đã thay toàn bộ biểu mẫu tại quầy bằng mẫu mới theo quy "
                     "định hiện hành."),
     C("33", "closed", "report", "procedures", "hotline", "LS-SNV", 45,
