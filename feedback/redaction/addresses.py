@@ -57,7 +57,8 @@ khoan muc chuong nghi quyet thong luat to ke huong mau ngay thang nam quy lan do
 tang quay nguoi ho sdt dt stk cccd cmnd zalo email mail gmail xa phuong huyen tinh quan thi
 thanh tp ap thon toi chung em anh chi ong ba co chu bac mr ms mrs tai o va hoac
 """.split()) - {"ba"}
-_NOT_STREET_PAIRS = {"trung tam", "van phong", "cong an", "ngan hang", "hoi dong"}
+_NOT_STREET_PAIRS = {"trung tam", "van phong", "cong an", "ngan hang", "hoi dong", "viet nam",
+                     "ha noi", "lang son", "sai gon"}
 
 
 def _street_name_fits(name: str) -> bool:

@@ -43,11 +43,12 @@ NAMED_PLACE_BEFORE = re.compile(
     r"công\s+viên|quảng\s+trường|khu\s+đô\s+thị|tư\s+tưởng|di\s+tích|nhà\s+văn\s+hóa|"
     r"nhà\s+lưu\s+niệm|phường|xã|quận|huyện|thị\s+trấn|thị\s+xã|thành\s+phố|tỉnh)\s*$")
 
-# Foreign names: English honorifics (in their own case: "MS Word" is no honorific) or an
-# English self-introduction, then one to three capitalised words ("O'Brien", "Min-jun").
+# Foreign names: English honorifics (in their own case: "MS Word" is no honorific) or "My
+# name is", then one to three capitalised words ("O'Brien", "Min-jun"). Not "I am": "I am
+# Vietnamese".
 _FOREIGN_WORD = rf"[{UP}](?:[{LO}]|['’][{UP}])*(?:-[{UP}{LO}][{LO}]*)*(?![\w'’-])"
 FOREIGN_RE = re.compile(
-    rf"(?<![\w])(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+|(?i:my\s+name\s+is|i\s+am)\s+)"
+    rf"(?<![\w])(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+|(?i:my\s+name\s+is)\s+)"
     rf"(?P<name>{_FOREIGN_WORD}(?:\s+{_FOREIGN_WORD}){{0,2}})")
 _ENGLISH_HONORIFIC_RE = re.compile(r"(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+")
 

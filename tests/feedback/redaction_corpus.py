@@ -100,6 +100,7 @@ CORPUS: list[Sample] = [
     S("Khoảng 50 hộ dân phường Đông Kinh bị ảnh hưởng."),
     S("Trường THCS Lê Lợi thiếu phòng học."),
     S("Tờ trình số 15 của Sở Tài chính đã được duyệt."),
+    S("Dịch vụ công số 1 Việt Nam mà phục vụ chậm thế này."),
 
     # --- Names: self-introductions, honorifics, the given name alone, officials. ------------
     S("Tôi tên là Nguyễn Văn An, sinh năm 1980.", ("Nguyễn Văn An", NAME)),
@@ -154,6 +155,7 @@ CORPUS: list[Sample] = [
     S("Học tập và làm theo tấm gương Bác Hồ."),
     S("đường Nguyễn Văn Cừ bị ngập"),
     S("Gửi file bằng MS Word không được."),
+    S("I am Vietnamese, sống ở nước ngoài, cần hướng dẫn làm hộ chiếu."),
     S("Cô giáo chủ nhiệm đã báo cho gia đình."),
 
     # --- Phones: in words, in odd groupings, international. ---------------------------------
