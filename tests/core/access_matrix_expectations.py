@@ -57,6 +57,8 @@ GET: dict[str, str] = {
     "open311.get_requests":               "200 200 200 200 200 200 200 200 200",
     "open311.get_request":                "404 404 404 404 404 404 404 404 200",
     "open311.get_services":               "200 200 200 200 200 200 200 200 200",
+    "open311.get_service_definition":     "200 200 200 200 200 200 200 200 200",
+    "open311.get_discovery":              "200 200 200 200 200 200 200 200 200",
     "api-docs.openapi_json":              "200 200 200 200 200 200 200 200 200",
     "sipas_api.get_sipas":                "401 401 401 401 401 401 401 401 200",
     "sipas_api.get_public_sipas":         "200 200 200 200 200 200 200 200 200",

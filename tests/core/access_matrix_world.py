@@ -137,6 +137,7 @@ def _unit_objects(letter: str, province: Unit, admin: User) -> dict[str, object]
         "plan_id": plan.id, "task_id": task.id, "run_id": run.id, "key_id": key.id,
         "user_id": staff.id, "grant_id": staff.grants[0].id, "entry_id": audit,
         "import_token": upload.token,
+        "service_code": "procedures",  # an Open311 service: one per topic, the same for all
     }
 
 

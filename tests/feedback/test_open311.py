@@ -20,6 +20,7 @@ FORM = {
     "address_string": "45 Lê Lợi, phường Hoàn Kiếm", "email": "hoa.vu@example.vn",
     "first_name": "Thị Hoa", "last_name": "Vũ", "phone": "0912 000 111",
     "media_url": "http://example.vn/anh.jpg", "device_id": "abc",
+    "attribute[consent]": "true",
 }
 PRIVATE = ("Vũ", "Hoa", "0912", "Lê Lợi", "example.vn", "21.0285", "105.8542", "Ổ gà")
 
@@ -45,7 +46,7 @@ def test_services_one_per_topic(client):
     assert [s["service_code"] for s in services] == [t.value for t in Topic]
     traffic = next(s for s in services if s["service_code"] == "road_traffic")
     assert traffic["service_name"] == "Giao thông đường bộ"
-    assert traffic["metadata"] is False and traffic["type"] == "realtime"
+    assert traffic["metadata"] is True and traffic["type"] == "realtime"
     unknown = client.get(f"{BASE}/services.json?jurisdiction_id=NOPE")
     assert unknown.status_code == 404
     assert unknown.json == [{"code": 404, "description": unknown.json[0]["description"]}]
@@ -64,7 +65,7 @@ def test_post_form_encoded_creates_a_case(client, key, org):
     assert (case.latitude, case.longitude) == (21.0285, 105.8542)
     contact = decrypt_json(case.contact_enc)
     assert contact["name"] == "Vũ Thị Hoa" and contact["email"] == "hoa.vu@example.vn"
-    # No postal address of the sender in Open311: kept as a suggestion.
+    # No attribute[sender_address]: the sender's postal address is missing, so a suggestion.
     assert case.kind == "suggestion"
 
 
