@@ -109,7 +109,7 @@ def _find_houses(text: str):
     for m in BARE_NUMBER_RE.finditer(text):
         found = _address_from(text, m.start("num"), m.end("num"), explicit=False)
         if found is not None:
-            yield found._replace(confidence=LOW)
+            yield found
     for m in LANE_RE.finditer(text):
         yield _address_from(text, m.start(), m.end(), explicit=True)
 

@@ -1,6 +1,8 @@
 """Bank account numbers after the words that announce them ("STK 0123456789 Vietcombank",
-"số tài khoản: 1903 5678 9012 34", "tài khoản ngân hàng BIDV số 2151…"). The bank's name
-stays: it identifies nobody."""
+"số tài khoản: 1903 5678 9012 34", "tài khoản ngân hàng BIDV số 2151…"). Decree 13/2023/NĐ-CP
+(art. 2.4) counted a person's bank account data as sensitive personal data; the Personal Data
+Protection Law 91/2025/QH15 that replaced it applies now (shared/DOMAIN.md §5). The bank's
+name stays: it identifies nobody."""
 
 from __future__ import annotations
 

@@ -24,6 +24,7 @@ NAME_TRIGGER_RE = re.compile(
     r"(?:\s*[:\-–]\s*|\s+)")
 _HONORIFICS = {"ong", "ba", "anh", "chi", "em", "co", "chu", "bac", "chau", "cu", "di", "cau",
                "mo", "thim"}
+_NAME_IS = {"toi ten la", "ten toi la", "toi ten", "ten la"}
 TITLE_RE = re.compile(
     r"(?<![\w])(?i:phó\s+giám\s+đốc|giám\s+đốc|phó\s+chủ\s+tịch|chủ\s+tịch|"
     r"phó\s+trưởng\s+phòng|trưởng\s+phòng|phó\s+chánh\s+văn\s+phòng|chánh\s+văn\s+phòng|"
@@ -110,8 +111,9 @@ def _find_after_triggers(text: str):
         if _ENGLISH_HONORIFIC_RE.match(text, pos):
             continue  # "tôi là Mr Kim": the foreign-name rule reads it
         trigger = fold_same_length(m.group(0).strip(" :-–"))
-        # Only the honorifics allow a single given name ("chị Lan"); "tôi là" needs two.
-        single = trigger in _HONORIFICS
+        # Honorifics and "my name is" allow a single given name ("chị Lan", "tôi tên là
+        # Ngọc"); "tôi là" needs two ("Tôi là Giáo viên…").
+        single = trigger in _HONORIFICS or " ".join(trigger.split()) in _NAME_IS
         span = name_after(text, pos, allow_single=single)
         if span is not None:
             single_word = " " not in text[span[0]:span[1]]

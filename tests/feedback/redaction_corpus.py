@@ -87,6 +87,7 @@ CORPUS: list[Sample] = [
     S("ở số 14 ngõ 2 Đinh Tiên Hoàng, đã báo nhiều lần", ("số 14 ngõ 2 Đinh Tiên Hoàng", ADDRESS)),
     S("Nhà tôi số 88 Quang Trung, phường Chi Lăng.", ("số 88 Quang Trung", ADDRESS)),
     S("Tôi đang thuê trọ tại 15 ngõ 7 Mỹ Sơn.", ("15 ngõ 7 Mỹ Sơn", ADDRESS)),
+    S("Nhà tôi ở 35 đường 17/8, phường Chi Lăng.", ("35 đường 17/8", ADDRESS)),
     # Street without a house number, agencies and legal references: kept.
     S("Đèn đường trên phố Lê Lợi hỏng cả tháng nay."),
     S("Đường Trần Hưng Đạo đoạn qua chợ bị ngập."),
@@ -133,6 +134,7 @@ CORPUS: list[Sample] = [
     S("cô Mai ở bộ phận một cửa rất nhiệt tình", ("Mai", NAME)),
     S("Đồng chí Vi Văn Thành, trưởng thôn, đã xác nhận.", ("Vi Văn Thành", NAME)),
     S("Tôi là Hoàng Thị Thu Trang, giáo viên.", ("Hoàng Thị Thu Trang", NAME)),
+    S("Tôi tên là Ngọc, mẹ của cháu học lớp 2.", ("Ngọc", NAME)),
     # Foreign names after Mr./Ms./Mrs. and in self-introductions.
     S("Mr. John Smith, người nước ngoài thuê nhà, chưa được đăng ký tạm trú.",
       ("John Smith", NAME)),

@@ -95,6 +95,7 @@ def test_scorer_needs_the_same_category():
     ("Xe 12A-345.67 đỗ sai", "12A-345.67", HIGH),
     ("ở số 12 đường Trần Hưng Đạo", "số 12 đường Trần Hưng Đạo", HIGH),
     ("ở số 12 Lê Lợi", "số 12 Lê Lợi", LOW),  # no street word: a guess
+    ("Nhà tôi ở 35 đường 17/8", "35 đường 17/8", HIGH),  # a street word after the number
     ("chị Lan gọi lại", "Lan", LOW),  # a given name alone
     ("Tôi là Nguyễn Văn An.", "Nguyễn Văn An", HIGH),
     ("CCCD số 001203012345", "001203012345", HIGH),
