@@ -2,7 +2,8 @@
 
 Nine indicators, 0–2 points each. Indicators 1, 2, 3, 4 and 7 are scored per dossier from its
 facts; 5, 6, 8 and 9 are scored per unit and period (5, 6 and 8 from inputs the caller passes
-as a frame, 9 from the share of the group's dossiers submitted online). An indicator's score
+as a frame, 9 from the share of the unit's procedures offered online, an input, and the share
+of the group's dossiers submitted online). An indicator's score
 is the sum of its points over the dossiers it could be scored for, divided by their number
 (DOMAIN.md §2.3: "sum of points / dossiers"), kept unrounded; the unit's total is out of
 18, its grade follows the total, and the official score is the sum of indicators 1, 2, 3, 4
@@ -37,6 +38,7 @@ __all__ = [
     "dossier_points",
     "grade",
     "official_band",
+    "online_points",
     "period_labels",
     "rate_dossiers",
     "unit_points",
@@ -49,6 +51,9 @@ DOSSIER_COLUMNS = ("unit_id", "received_on", "appointed_on", "returned_on", "all
                    "apology_issued", "upheld_complaint")
 INPUT_COLUMNS = ("unit_id", "period", "all_procedures_at_desk", "publicity_level", "pakn_due",
                  "pakn_on_time")
+# Optional: NaN when the caller leaves them out.
+OPTIONAL_DOSSIER_COLUMNS = ("reset_days",)
+OPTIONAL_INPUT_COLUMNS = ("online_procedure_share",)
 PERIODS = ("quarter", "year")
 
 
@@ -56,9 +61,10 @@ PERIODS = ("quarter", "year")
 class RatingScheme:
     """One rule set. Thresholds are lower bounds, highest first; the last one catches the rest.
 
-    The defaults are TT 01/2018/TT-VPCP as DOMAIN.md §2.3 summarises it. The online-share
-    thresholds of indicator 9 are not in that summary: 50% and 20% are placeholders the agency
-    must confirm (the caller passes its own from the settings).
+    The defaults are TT 01/2018/TT-VPCP as DOMAIN.md §2.3 summarises it; those of indicator 9
+    are TT 01/2018 Đ13's: 20% of the eligible procedures online and 30% of the dossiers
+    submitted online for 2 points, 15% of the dossiers for 1 (the caller passes the values in
+    force from the settings).
     """
 
     code: str = "tt01_2018"
@@ -70,11 +76,13 @@ class RatingScheme:
         (5.0, "full"), (3.5, "partial"), (-math.inf, "low"))
     desk_all_points: float = 1.0
     pakn_partial_share: float = 0.9
-    online_full_share: float = 0.5
-    online_partial_share: float = 0.2
+    online_procedure_share: float = 0.2
+    online_full_share: float = 0.3
+    online_partial_share: float = 0.15
 
     def __post_init__(self) -> None:
-        for name in ("pakn_partial_share", "online_full_share", "online_partial_share"):
+        for name in ("pakn_partial_share", "online_procedure_share", "online_full_share",
+                     "online_partial_share"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"scheme.{name} must be a share from 0 to 1, got {value!r}")
@@ -155,18 +163,28 @@ def dossier_points(dossiers: pd.DataFrame, as_of: date) -> pd.DataFrame:
         plus ``upheld_complaint``). Days are local dates; ``allowed_days`` and ``used_days``
         are working days from the day the dossier counts as received to the appointed day
         and to the return day (NaN when there is no such day).
-    as_of : the local day the figures describe: a dossier not returned whose appointed day is
-        before it is overdue.
+        ``appointed_on`` and ``allowed_days`` are the legal appointment day of the receipt
+        (form 01); the optional ``reset_days`` counts to the day an apology letter re-set it.
+    as_of : the local day the figures describe: a dossier not returned whose legal appointed
+        day is before it is overdue.
 
     Returns
     -------
     DataFrame, same index: ``timing`` (early, on_time, late, pending, unknown), ``late``,
-    ``judged`` (early, on time or late) and ``points_1``, ``points_2``, ``points_3``,
-    ``points_4``, ``points_7`` (float, NaN when the dossier cannot be scored).
+    ``judged`` (early, on time or late), ``apology`` (late, with an apology letter),
+    ``reset_kept`` (late, with an apology letter, and returned by the re-set day) and
+    ``points_1``, ``points_2``, ``points_3``, ``points_4``, ``points_7`` (float, NaN when the
+    dossier cannot be scored).
 
     Notes
     -----
     Mappings (TT 01/2018/TT-VPCP; DOMAIN.md §2.3):
+
+    Timeliness is judged against the legal appointed day only, never the re-set one (DOMAIN.md
+    §2.3: "timeliness is still judged against the legal appointment date of the receipt, form
+    01"): a dossier returned after its legal day but before the day its apology letter (form 04
+    of TT 01/2018/TT-VPCP) promised is late on indicators 1, 2 and 7. The letter counts apart,
+    in ``apology`` and ``reset_kept`` (the seeds' target: 100% of late dossiers with a letter).
 
     1. total time against the legal limit: returned with ``used_days < allowed_days`` →
        early, 2; equal → on time, 1; more, or not returned and ``appointed_on < as_of`` →
@@ -200,6 +218,9 @@ def dossier_points(dossiers: pd.DataFrame, as_of: date) -> pd.DataFrame:
                        index=dossiers.index, dtype="string")
     timing_points = pd.Series(np.select([early, on_time, late], [2.0, 1.0, 0.0], np.nan),
                               index=dossiers.index)
+    apology = late & dossiers["apology_issued"].astype(bool)
+    reset = pd.to_numeric(dossiers.get("reset_days", pd.Series(np.nan, index=dossiers.index)),
+                          errors="coerce").astype("float64")
     complaint = dossiers["upheld_complaint"].astype("boolean")
     conduct = timing_points.where(complaint.eq(False).fillna(False).to_numpy(bool))
     conduct = conduct.mask(complaint.eq(True).fillna(False).to_numpy(bool), 0.0)
@@ -207,6 +228,8 @@ def dossier_points(dossiers: pd.DataFrame, as_of: date) -> pd.DataFrame:
         "timing": timing,
         "late": late.astype(bool),
         "judged": (early | on_time | late).astype(bool),
+        "apology": apology.astype(bool),
+        "reset_kept": (apology & returned & (used <= reset)).astype(bool),
         "points_1": timing_points,
         "points_2": timing_points.copy(),
         "points_3": _count_points(dossiers["supplement_requests"], "supplement_requests"),
@@ -228,7 +251,8 @@ def unit_points(inputs: pd.DataFrame, scheme: RatingScheme = TT01_2018) -> pd.Da
     Returns
     -------
     DataFrame ``unit_id``, ``period``, ``points_5``, ``points_6``, ``points_8`` (NaN for a
-    missing input).
+    missing input) and ``online_procedure_share`` (the optional input of indicator 9: the
+    share of the unit's eligible procedures offered online, 0 to 1; NaN when missing).
 
     Notes
     -----
@@ -251,6 +275,11 @@ def unit_points(inputs: pd.DataFrame, scheme: RatingScheme = TT01_2018) -> pd.Da
     if ((due < 0) | (on_time < 0) | (on_time > due)).any():
         raise ValueError("inputs.pakn_on_time must be between 0 and inputs.pakn_due")
     share = on_time / due.where(due > 0)
+    procedures = pd.to_numeric(inputs.get("online_procedure_share",
+                                          pd.Series(np.nan, index=inputs.index)),
+                               errors="coerce").astype("float64")
+    if ((procedures < 0) | (procedures > 1)).any():
+        raise ValueError("inputs.online_procedure_share must be a share from 0 to 1")
     pakn = np.select([due == 0, share >= 1.0, share >= scheme.pakn_partial_share,
                       share.notna()], [2.0, 2.0, 1.0, 0.0], np.nan)
     return pd.DataFrame({
@@ -260,15 +289,31 @@ def unit_points(inputs: pd.DataFrame, scheme: RatingScheme = TT01_2018) -> pd.Da
                         .astype("float64").to_numpy(),
         "points_6": level.to_numpy(),
         "points_8": pakn,
+        "online_procedure_share": procedures.to_numpy(),
     })
 
 
-def _online_points(share: pd.Series, scheme: RatingScheme) -> pd.Series:
-    """Indicator 9 from the share of the group's dossiers submitted online: at least
-    ``online_full_share`` → 2, at least ``online_partial_share`` → 1, below → 0, none → NaN."""
+def online_points(procedures: pd.Series, dossiers: pd.Series, online_late: pd.Series,
+                  scheme: RatingScheme = TT01_2018) -> pd.Series:
+    """Indicator 9 (online service), TT 01/2018/TT-VPCP Đ13 as DOMAIN.md §2.3 states it.
+
+    ``procedures``: share of the unit's eligible procedures offered online; ``dossiers``: share
+    of its dossiers submitted online; ``online_late``: its online dossiers that are late.
+    2 points: procedures ≥ ``online_procedure_share`` (20%), dossiers ≥ ``online_full_share``
+    (30%) and no online dossier late; 1 point: dossiers ≥ ``online_partial_share`` (15%) short
+    of that (a share above 30% that misses a 2-point condition earns the 1 point a smaller
+    share would); 0 below. NaN without dossiers, or when the procedure share is missing and
+    alone decides between 2 and 1.
+
+    >>> online_points(pd.Series([0.2, 0.19]), pd.Series([0.3, 0.3]), pd.Series([0, 0])).tolist()
+    [2.0, 1.0]
+    """
+    full = (dossiers >= scheme.online_full_share) & (online_late == 0)
+    undecided = full & procedures.isna()
     return pd.Series(np.select(
-        [share >= scheme.online_full_share, share >= scheme.online_partial_share,
-         share.notna()], [2.0, 1.0, 0.0], np.nan), index=share.index)
+        [dossiers.isna() | undecided, full & (procedures >= scheme.online_procedure_share),
+         dossiers >= scheme.online_partial_share], [np.nan, 2.0, 1.0], 0.0),
+        index=dossiers.index)
 
 
 def _shares(top: pd.Series, bottom: pd.Series) -> pd.Series:
@@ -281,20 +326,20 @@ def _dossier_groups(dossiers: pd.DataFrame, points: pd.DataFrame, period: str,
         unit_id=dossiers["unit_id"].astype("int64"),
         period=period_labels(dossiers["received_on"], period),
         online=dossiers["online"].astype(bool),
-        apology=points["late"] & dossiers["apology_issued"].astype(bool))
+        online_late=dossiers["online"].astype(bool) & points["late"])
     grouped = data.groupby(["unit_id", "period"], sort=True)
     result = pd.DataFrame({
         "dossiers": grouped.size().astype("int64"),
         "judged": grouped["judged"].sum().astype("int64"),
         "late": grouped["late"].sum().astype("int64"),
         "apologies": grouped["apology"].sum().astype("int64"),
+        "reset_kept": grouped["reset_kept"].sum().astype("int64"),
         "online": grouped["online"].sum().astype("int64"),
+        "online_late": grouped["online_late"].sum().astype("int64"),
     })
     for number in DOSSIER_INDICATORS:
         # mean() skips NaN: sum of points over the dossiers scored, NaN when none was.
         result[f"indicator_{number}"] = grouped[f"points_{number}"].mean().astype("float64")
-    result["online_share"] = _shares(result["online"], result["dossiers"])
-    result["indicator_9"] = _online_points(result["online_share"], scheme)
     return result
 
 
@@ -318,7 +363,9 @@ def rate_dossiers(dossiers: pd.DataFrame, inputs: pd.DataFrame, *, as_of: date,
     DataFrame, one row per unit and period found in either frame, sorted by both:
     ``unit_id``, ``period``, ``dossiers``, ``judged`` (early, on time or late), ``late``,
     ``late_share`` = late / judged, ``apologies`` (late dossiers with an apology letter),
-    ``apology_coverage`` = apologies / late, ``online_share`` = online / dossiers,
+    ``apology_coverage`` = apologies / late, ``reset_kept`` (late dossiers with a letter
+    returned by the re-set day), ``online_share`` = online / dossiers, ``online_late`` (online
+    dossiers that are late), ``online_procedure_share`` (the input),
     ``indicator_1`` … ``indicator_9``, ``total`` (sum of the known indicators, out of 18),
     ``complete``, ``missing`` (e.g. ``"5,6"``; empty when complete), ``grade`` (only when
     complete), ``official`` (sum of the known official indicators, out of 10),
@@ -339,11 +386,14 @@ def rate_dossiers(dossiers: pd.DataFrame, inputs: pd.DataFrame, *, as_of: date,
     if units.index.duplicated().any():
         raise ValueError("inputs must have one row per unit_id and period")
     result = groups.join(units, how="outer").sort_index()
-    for name in ("dossiers", "judged", "late", "apologies", "online"):
+    for name in ("dossiers", "judged", "late", "apologies", "reset_kept", "online",
+                 "online_late"):
         result[name] = result[name].fillna(0).astype("int64")
     result["late_share"] = _shares(result["late"], result["judged"])
     result["apology_coverage"] = _shares(result["apologies"], result["late"])
     result["online_share"] = _shares(result["online"], result["dossiers"])
+    result["indicator_9"] = online_points(result["online_procedure_share"],
+                                          result["online_share"], result["online_late"], scheme)
     for number in (5, 6, 8):
         result[f"indicator_{number}"] = result.pop(f"points_{number}").astype("float64")
     scores = result[[f"indicator_{n}" for n in INDICATORS]]
@@ -367,7 +417,8 @@ def rate_dossiers(dossiers: pd.DataFrame, inputs: pd.DataFrame, *, as_of: date,
     result["unit_id"] = result["unit_id"].astype("int64")
     result["period"] = result["period"].astype("string")
     columns = ["unit_id", "period", "dossiers", "judged", "late", "late_share", "apologies",
-               "apology_coverage", "online_share", *[f"indicator_{n}" for n in INDICATORS],
+               "apology_coverage", "reset_kept", "online_share", "online_late",
+               "online_procedure_share", *[f"indicator_{n}" for n in INDICATORS],
                "total", "complete", "missing", "grade", "official", "official_complete",
                "band"]
     return result[columns]

@@ -51,7 +51,8 @@ INDICATOR_NAMES = {
     7: _l("Conduct (early with no complaint 2, on time with no complaint 1, an upheld "
           "complaint 0)"),
     8: _l("PAKN handled on time (none due or 100% 2, at least 90% 1, less 0)"),
-    9: _l("Online service (2, 1 or 0 by the share of dossiers submitted online)"),
+    9: _l("Online service (2: procedures online at least 20%, dossiers submitted online at "
+          "least 30%, none late; 1: dossiers online from 15% to 30%; 0 otherwise)"),
 }
 INDICATOR_NOTES = {
     2: _l("The one-stop system reports one time per dossier, so each unit's time is the "
@@ -66,7 +67,10 @@ INDICATOR_NOTES = {
           "answered, counts as an upheld complaint."),
     8: _l("From the PAKN register: the unit's PAKN received in the period whose deadline "
           "fell due, and those handled on time."),
-    9: _l("The thresholds are settings, placeholders until the agency confirms them."),
+    1: _l("Judged against the legal appointed date of the receipt (form 01); a date re-set by "
+          "an apology letter (form 04) does not change it."),
+    9: _l("TT 01/2018 Đ13 thresholds, editable in the settings; the share of procedures "
+          "offered online is entered per unit in the settings."),
 }
 
 
@@ -147,9 +151,11 @@ def check_query(actor: Actor, query: RatingQuery) -> list[Unit]:
 def scheme_in_force(on: date) -> RatingScheme:
     """The rating scheme chosen in the settings, with the online thresholds in force."""
     scheme = SCHEMES[get_setting(keys.SCHEME_SETTING, on=on)]
-    return replace(scheme,
-                   online_full_share=get_setting(keys.ONLINE_FULL_SETTING, on=on) / 100,
-                   online_partial_share=get_setting(keys.ONLINE_PARTIAL_SETTING, on=on) / 100)
+    return replace(
+        scheme,
+        online_procedure_share=get_setting(keys.ONLINE_PROCEDURES_SETTING, on=on) / 100,
+        online_full_share=get_setting(keys.ONLINE_FULL_SETTING, on=on) / 100,
+        online_partial_share=get_setting(keys.ONLINE_PARTIAL_SETTING, on=on) / 100)
 
 
 def _desk_input(value: str) -> object:
@@ -158,6 +164,11 @@ def _desk_input(value: str) -> object:
 
 def _publicity_input(value: str) -> float:
     return float("nan") if value == keys.NOT_ENTERED else float(value)
+
+
+def _procedure_share_input(value: str) -> float:
+    """The share (0 to 1) of a unit's eligible procedures offered online, NaN if not entered."""
+    return float("nan") if value == keys.NOT_ENTERED else float(value) / 100
 
 
 def pakn_due_counts(kpis: PaknKpis) -> tuple[int, int]:
@@ -203,9 +214,12 @@ def _inputs(actor: Actor, units: dict[int, Unit], query: RatingQuery, on: date,
                                                               unit=unit)),
             "publicity_level": _publicity_input(get_setting(keys.PUBLICITY_SETTING, on=on,
                                                             unit=unit)),
-            "pakn_due": float(due), "pakn_on_time": float(on_time)})
+            "pakn_due": float(due), "pakn_on_time": float(on_time),
+            "online_procedure_share": _procedure_share_input(get_setting(
+                keys.PROCEDURE_SHARE_SETTING, on=on, unit=unit))})
     frame = pd.DataFrame(rows, columns=["unit_id", "period", "all_procedures_at_desk",
-                                        "publicity_level", "pakn_due", "pakn_on_time"])
+                                        "publicity_level", "pakn_due", "pakn_on_time",
+                                        "online_procedure_share"])
     frame["all_procedures_at_desk"] = frame["all_procedures_at_desk"].astype("boolean")
     return frame
 
@@ -261,7 +275,8 @@ def table_rows(report: DossierRatingReport) -> list[list[object]]:
               _("Total (of 18)"), _("Complete"), _("Missing indicators"), _("Grade"),
               _("Official score (of 10)"), _("Official band"), _("Late dossiers"),
               _("Late share (%)"), _("Late dossiers with an apology"),
-              _("Apology coverage (%)"), _("Online share (%)")]
+              _("Apology coverage (%)"), _("Late dossiers returned by the re-set date"),
+              _("Online share (%)"), _("Procedures offered online (%)")]
     rows: list[list[object]] = [header]
     for row in report.rows:
         v = row.values
@@ -274,5 +289,7 @@ def table_rows(report: DossierRatingReport) -> list[list[object]]:
             rounded(v["official"]),
             str(BAND_LABELS[v["band"]]) if v["band"] else "",
             v["late"], rounded(v["late_share"], scale=100), v["apologies"],
-            rounded(v["apology_coverage"], scale=100), rounded(v["online_share"], scale=100)])
+            rounded(v["apology_coverage"], scale=100), v["reset_kept"],
+            rounded(v["online_share"], scale=100),
+            rounded(v["online_procedure_share"], scale=100)])
     return rows

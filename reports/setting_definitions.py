@@ -17,14 +17,22 @@ NOT_ENTERED = "not_entered"
 SCHEME_SETTING = "dossier.rating_scheme"
 DESK_SETTING = "dossier.desk_procedures"
 PUBLICITY_SETTING = "dossier.publicity_level"
-ONLINE_FULL_SETTING = "dossier.online_full_pct"
-ONLINE_PARTIAL_SETTING = "dossier.online_partial_pct"
+# TT 01/2018 Đ13 thresholds of indicator 9 (new keys: the placeholders stored under
+# dossier.online_full_pct / online_partial_pct meant something else and are no longer read).
+ONLINE_PROCEDURES_SETTING = "dossier.online_procedures_full_pct"
+ONLINE_FULL_SETTING = "dossier.online_dossiers_full_pct"
+ONLINE_PARTIAL_SETTING = "dossier.online_dossiers_partial_pct"
+# The input of indicator 9 per unit: share of its eligible procedures offered online.
+PROCEDURE_SHARE_SETTING = "dossier.online_procedure_share"
 APOLOGY_TARGET_SETTING = "dossier.apology_target_pct"
 LATE_TARGET_SETTING = "dossier.late_target_pct"  # registered by the core
 DECREE_NOTE = _l("TT 01/2018/TT-VPCP implements Decree 61/2018/NĐ-CP, which Decree "
                  "118/2025/NĐ-CP replaced on 01/7/2025; whether its scoring carries over is "
                  "not verified.")
 PERCENT = "%"
+ONLINE_SOURCE = _l("TT 01/2018/TT-VPCP Đ13, indicator 9: 2 points when the eligible procedures "
+                   "offered online reach 20% and the dossiers submitted online reach 30%, none "
+                   "of them late; 1 point when the online dossiers are from 15% to 30%; else 0.")
 
 REPORT_SETTINGS: tuple[SettingDefinition, ...] = (
     SettingDefinition(
@@ -55,17 +63,27 @@ REPORT_SETTINGS: tuple[SettingDefinition, ...] = (
         source=_l("TT 01/2018/TT-VPCP, indicator 6: 2 posted on site and online, 1 one of "
                   "them, 0 none.")),
     SettingDefinition(
+        ONLINE_PROCEDURES_SETTING, SettingType.PERCENT,
+        _l("Dossier rating, indicator 9: share of the unit's eligible procedures offered "
+           "online, needed for 2 points."),
+        20, minimum=0, maximum=100, unit_label=PERCENT, source=ONLINE_SOURCE),
+    SettingDefinition(
         ONLINE_FULL_SETTING, SettingType.PERCENT,
-        _l("Dossier rating, indicator 9: share of dossiers submitted online for 2 points."),
-        50, minimum=0, maximum=100, needs_confirmation=True, unit_label=PERCENT,
-        source=_l("Placeholder: the thresholds of indicator 9 (online service) were not "
-                  "found in a legal text the product could read.")),
+        _l("Dossier rating, indicator 9: share of dossiers submitted online, none of them "
+           "late, needed for 2 points."),
+        30, minimum=0, maximum=100, unit_label=PERCENT, source=ONLINE_SOURCE),
     SettingDefinition(
         ONLINE_PARTIAL_SETTING, SettingType.PERCENT,
         _l("Dossier rating, indicator 9: share of dossiers submitted online for 1 point."),
-        20, minimum=0, maximum=100, needs_confirmation=True, unit_label=PERCENT,
-        source=_l("Placeholder: the thresholds of indicator 9 (online service) were not "
-                  "found in a legal text the product could read.")),
+        15, minimum=0, maximum=100, unit_label=PERCENT, source=ONLINE_SOURCE),
+    SettingDefinition(
+        PROCEDURE_SHARE_SETTING, SettingType.STR,
+        _l("Dossier rating, indicator 9: share of the unit's eligible procedures offered "
+           "online (enter it for each unit; a report uses the value in force at the end of "
+           "its period)."), NOT_ENTERED,
+        choices=((NOT_ENTERED, _l("Not entered")),
+                 *((str(pct), f"{pct}%") for pct in range(101))),
+        per_unit=True, source=ONLINE_SOURCE),
     SettingDefinition(
         APOLOGY_TARGET_SETTING, SettingType.PERCENT,
         _l("Target share of late dossiers with an apology letter."), 100,

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 import numpy as np
 from sqlalchemy import select
@@ -21,6 +20,7 @@ from sqlalchemy import select
 from core.clock import LOCAL_TZ, local
 from core.extensions import db
 from core.models import Unit
+from surveys.demo_dossiers import PlannedDossier, reset_date
 from surveys.demo_sampling import (
     COMMENT_RATE,
     MONTHS,
@@ -255,32 +255,6 @@ def _plan_burst(ctx: Context, form: DeskForm, point: CollectionPoint) -> list[Pl
 # --- Dossiers and their ratings --------------------------------------------------------
 
 
-@dataclass
-class PlannedDossier:
-    prefix: str
-    procedure: str
-    unit_id: int
-    desk_id: int
-    received_at: datetime
-    appointed_at: datetime
-    returned_at: datetime | None
-    supplement_requests: int
-    online: bool
-    apology_issued: bool
-    outcome: str  # "early", "on_time", "late"
-    code: str = ""
-
-    def row(self) -> dict[str, Any]:
-        return {
-            "code": self.code, "procedure_code": None, "procedure_name": self.procedure,
-            "unit_id": self.unit_id, "desk_id": self.desk_id, "received_at": self.received_at,
-            "appointed_at": self.appointed_at, "returned_at": self.returned_at,
-            "supplement_requests": self.supplement_requests, "online": self.online,
-            "apology_issued": self.apology_issued, "source": "api",
-            "created_at": self.received_at, "updated_at": self.returned_at or self.received_at,
-        }
-
-
 def _plan_dossier(ctx: Context, stream: np.random.Generator, desk: Unit, agency: Unit,
                   day: date) -> PlannedDossier:
     profile = DESK_PROFILES[desk.code]
@@ -305,7 +279,9 @@ def _plan_dossier(ctx: Context, stream: np.random.Generator, desk: Unit, agency:
         returned, apology = None, False
     return PlannedDossier(DOSSIER_PREFIXES[agency.code], name, agency.id, desk.id, received,
                           appointed, returned, supplements,
-                          bool(stream.random() < online_share), apology, outcome)
+                          bool(stream.random() < online_share), apology, outcome,
+                          reset_appointed_at=reset_date(ctx.calendar, received, limit, days)
+                          if apology else None)
 
 
 def _dossier_shift(form: DeskForm, dossier: PlannedDossier) -> np.ndarray:

@@ -25,12 +25,14 @@ from surveys.models import Dossier
 
 CUTOFF_SETTING = "dossier.cutoff_hour"
 FRAME_COLUMNS = ["dossier_id", "unit_id", "desk_id", "procedure_code", "received_on",
-                 "appointed_on", "returned_on", "allowed_days", "used_days",
-                 "supplement_requests", "agencies_contacted", "online", "apology_issued"]
+                 "appointed_on", "reset_on", "returned_on", "allowed_days", "reset_days",
+                 "used_days", "supplement_requests", "agencies_contacted", "online",
+                 "apology_issued"]
 _DTYPES = {"dossier_id": "int64", "unit_id": "int64", "desk_id": "Int64",
            "procedure_code": "string", "received_on": "datetime64[ns]",
-           "appointed_on": "datetime64[ns]", "returned_on": "datetime64[ns]",
-           "allowed_days": "float64", "used_days": "float64", "supplement_requests": "int64",
+           "appointed_on": "datetime64[ns]", "reset_on": "datetime64[ns]",
+           "returned_on": "datetime64[ns]", "allowed_days": "float64", "reset_days": "float64",
+           "used_days": "float64", "supplement_requests": "int64",
            "agencies_contacted": "Int64", "online": "bool", "apology_issued": "bool",
            "code": "string"}
 
@@ -63,11 +65,16 @@ def dossiers_frame(unit_ids: Sequence[int], since: date, until: date, *,
 
     Columns (``FRAME_COLUMNS``, then ``code`` when ``with_code``):
 
-    - ``received_on``, ``appointed_on``, ``returned_on``: local (Vietnam) dates, NaT if unset;
-    - ``allowed_days`` / ``used_days``: working days from the day the dossier counts as
-      received (after the unit's cut-off hour, ``dossier.cutoff_hour``, or on a day off: the
-      next working day) to the appointed day / the return day, that start day not counted
-      (Civil Code art. 147; ``core.workdays``); NaN when the end day is unset;
+    - ``received_on``, ``appointed_on``, ``reset_on``, ``returned_on``: local (Vietnam) dates,
+      NaT if unset. ``appointed_on`` is the legal appointment day of the receipt (form 01),
+      ``reset_on`` the day an apology letter (form 04) re-set it to: timeliness is judged
+      against the legal day (DOMAIN.md §2.3), the re-set day only says whether the new
+      promise was kept;
+    - ``allowed_days`` / ``reset_days`` / ``used_days``: working days from the day the dossier
+      counts as received (after the unit's cut-off hour, ``dossier.cutoff_hour``, or on a day
+      off: the next working day, TT 01/2018 Đ18; ``core.workdays.received_day``) to the legal
+      appointed day / the re-set day / the return day, that start day not counted (Civil Code
+      art. 147; ``core.workdays``); NaN when the end day is unset;
     - ``agencies_contacted``: offices the citizen had to deal with, the one-stop desk included:
       0 for a dossier submitted online, else 1. The one-stop system reports no other contact,
       and under the one-stop rules (Decree 61/2018, now Decree 118/2025) the desk is the only
@@ -80,7 +87,8 @@ def dossiers_frame(unit_ids: Sequence[int], since: date, until: date, *,
         return _typed(pd.DataFrame(columns=columns), columns)
     rows = db.session.execute(
         select(Dossier.id, Dossier.code, Dossier.unit_id, Dossier.desk_id, Dossier.procedure_code,
-               Dossier.received_at, Dossier.appointed_at, Dossier.returned_at,
+               Dossier.received_at, Dossier.legal_appointed_at, Dossier.reset_appointed_at,
+               Dossier.returned_at,
                Dossier.supplement_requests, Dossier.online, Dossier.apology_issued)
         .where(Dossier.unit_id.in_(ids), Dossier.received_at >= start,
                Dossier.received_at < end)
@@ -99,8 +107,10 @@ def dossiers_frame(unit_ids: Sequence[int], since: date, until: date, *,
         record = {
             "dossier_id": row.id, "unit_id": row.unit_id, "desk_id": row.desk_id,
             "procedure_code": row.procedure_code, "received_on": _day(row.received_at),
-            "appointed_on": _day(row.appointed_at), "returned_on": _day(row.returned_at),
-            "allowed_days": working_days(first, row.appointed_at),
+            "appointed_on": _day(row.legal_appointed_at),
+            "reset_on": _day(row.reset_appointed_at), "returned_on": _day(row.returned_at),
+            "allowed_days": working_days(first, row.legal_appointed_at),
+            "reset_days": working_days(first, row.reset_appointed_at),
             "used_days": working_days(first, row.returned_at),
             "supplement_requests": row.supplement_requests,
             "agencies_contacted": 0 if row.online else 1,

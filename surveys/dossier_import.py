@@ -7,14 +7,19 @@ updated to match the row (so uploading the same file again changes nothing), a n
 created. Columns with other headers are ignored (and listed in the report). Dates are ISO
 (2026-06-01T08:30, with or without an offset) or dd/mm/yyyy [HH:MM]; times without an offset
 are Vietnam time.
+
+"Ngày hẹn trả" is the legal appointment date of the receipt (form 01); the date an apology
+letter (form 04) re-set goes in its own column with the letter's number and date. A file
+without those three columns leaves a dossier's recorded re-set as it is (the date may be re-set
+only once, so an older export must not erase it).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from openpyxl.utils import get_column_letter
@@ -28,6 +33,7 @@ from core.spreadsheets import RowError, UpsertReport, clean_cell, read_table
 from core.text import fold
 from surveys.dossiers import (
     CREATED,
+    RESET_FIELDS,
     UNCHANGED,
     UPDATED,
     DossierData,
@@ -51,8 +57,15 @@ for _name, _aliases in {
     "desk_code": ("ma quay", "quay", "desk", "desk code"),
     "received_at": ("ngay tiep nhan", "ngay nhan", "thoi gian tiep nhan", "received",
                     "received at"),
-    "appointed_at": ("ngay hen tra", "ngay hen tra ket qua", "hen tra", "appointed",
-                     "appointed at", "due"),
+    "legal_appointed_at": ("ngay hen tra", "ngay hen tra ket qua", "hen tra", "appointed",
+                           "appointed at", "due", "legal appointed at",
+                           "ngay hen tra theo quy dinh"),
+    "reset_appointed_at": ("ngay hen lai", "ngay hen tra lai", "hen lai", "ngay hen moi",
+                           "reset appointed at", "new appointed date", "reset date"),
+    "apology_number": ("so phieu xin loi", "so hieu phieu xin loi", "apology number",
+                       "apology letter number"),
+    "apology_date": ("ngay phieu xin loi", "ngay xin loi", "apology date",
+                     "apology letter date"),
     "returned_at": ("ngay tra", "ngay tra ket qua", "ngay tra kq", "returned", "returned at"),
     "supplement_requests": ("so lan bo sung", "so lan yeu cau bo sung", "bo sung",
                             "supplement requests", "supplements"),
@@ -61,11 +74,13 @@ for _name, _aliases in {
 }.items():
     COLUMN_ALIASES.update((alias, _name) for alias in _aliases)
 REQUIRED = ("code", "unit_code", "received_at")
-DATE_FIELDS = ("received_at", "appointed_at", "returned_at")
+DATE_FIELDS = ("received_at", "legal_appointed_at", "reset_appointed_at", "returned_at")
+DAY_FIELDS = ("apology_date",)
 BOOL_FIELDS = ("online", "apology_issued")
 _TRUE = {"1", "x", "true", "yes", "y", "co", "dung"}
 _FALSE = {"0", "false", "no", "n", "khong", "sai"}
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+_DAY_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
 @dataclass
@@ -89,8 +104,25 @@ def parse_moment(text: str) -> datetime | None:
     return as_utc_aware(moment)
 
 
+def parse_day(text: str) -> date | None:
+    """dd/mm/yyyy or yyyy-mm-dd (a spreadsheet date cell may add 00:00:00); None if
+    unreadable or with a time of day."""
+    text = text.removesuffix(" 00:00:00").removesuffix("T00:00:00")
+    match = _DAY_DMY.match(text)
+    try:
+        if match:
+            day, month, year = match.groups()
+            return date(int(year), int(month), int(day))
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 def _parse(name: str, text: str) -> tuple[str | None, object]:
     """(problem, value) for one non-empty cell."""
+    if name in DAY_FIELDS:
+        day = parse_day(text)
+        return (_("Write the date as dd/mm/yyyy or yyyy-mm-dd.") if day is None else None), day
     if name in DATE_FIELDS:
         moment = parse_moment(text)
         return (_("Write the date as dd/mm/yyyy HH:MM or yyyy-mm-dd HH:MM.") if moment is None
@@ -119,8 +151,10 @@ def import_dossiers(content: bytes, filename: str, *, actor: Actor, dry_run: boo
         return report
 
     def error(row: int, name: str, message: str) -> None:
-        index = columns.get(name)
-        report.errors.append(RowError(row, labels.get(name, name), message,
+        index, label = columns.get(name), labels.get(name, name)
+        if any((e.row, e.column) == (row, label) for e in report.errors):
+            return  # an unreadable cell is not reported again as missing
+        report.errors.append(RowError(row, label, message,
                                       get_column_letter(index + 1) if index is not None else ""))
 
     rows: list[tuple[int, DossierData]] = []
@@ -146,7 +180,8 @@ def import_dossiers(content: bytes, filename: str, *, actor: Actor, dry_run: boo
                                         code=code, row=first))
         rows.append((number, DossierData(source="import", **{  # type: ignore[arg-type]
             "received_at": None, "code": "", "unit_code": "", **values})))
-    checked = _check_rows(rows, actor, error, {r.code for _n, r in rows if r.code})
+    checked = _check_rows(rows, actor, error, {r.code for _n, r in rows if r.code},
+                          any(name in columns for name in RESET_FIELDS))
     report.errors.sort(key=lambda e: e.row)
     if report.errors:
         return report
@@ -190,7 +225,7 @@ def _read_header(header: list[str], header_row: int,
     return columns, labels
 
 
-def _check_rows(rows, actor: Actor, error, codes: set[str]) -> list:
+def _check_rows(rows, actor: Actor, error, codes: set[str], has_reset_columns: bool) -> list:
     """The service's own checks for every row, so every bad row is reported at once."""
     existing: dict[str, Dossier] = {}
     ordered = sorted(codes)
@@ -202,9 +237,12 @@ def _check_rows(rows, actor: Actor, error, codes: set[str]) -> list:
     for number, data in rows:
         if not data.code or not data.unit_code or data.received_at is None:
             continue  # already reported as a missing or unreadable cell
+        known = existing.get(data.code)
+        if known is not None and not has_reset_columns:
+            data = replace(data, **{name: getattr(known, name) for name in RESET_FIELDS})
         try:
             checked.append(check_dossier(data, actor=actor, units=units,
-                                         existing=existing.get(data.code), look_up=False))
+                                         existing=known, look_up=False))
         except ServiceError as refusal:
             error(number, refusal.field or "code", refusal.message)
     return checked

@@ -4,6 +4,11 @@ every channel shares (the JSON API, the spreadsheet import and the back office).
 A dossier holds the facts the TT 01/2018 dossier rating needs (dates, supplement requests,
 online or not, apology letter) and never the citizen's identity. Services flush; the caller
 commits.
+
+Two appointment dates are kept apart (DOMAIN.md §2.3): the legal one of the receipt (form 01 of
+TT 01/2018/TT-VPCP), which timeliness is always judged against, and the new date an apology
+letter (form 04, Phiếu xin lỗi và hẹn lại ngày trả kết quả) sets for a late dossier, at most
+once: once recorded, the re-set date can be neither changed nor removed.
 """
 
 from __future__ import annotations
@@ -11,13 +16,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
 
 from core.access import Actor, Permission, can
 from core.audit import record_audit, snapshot
-from core.clock import LOCAL_TZ
+from core.clock import LOCAL_TZ, local
 from core.exceptions import ServiceError
 from core.extensions import db
 from core.models import Unit
@@ -30,9 +35,12 @@ CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MAX_PROCEDURE_CODE = 64
 MAX_PROCEDURE_NAME = 500
 MAX_SUPPLEMENTS = 32767  # a SmallInteger column
+MAX_APOLOGY_NUMBER = 64
 DOSSIER_FIELDS = ("code", "procedure_code", "procedure_name", "unit_id", "desk_id",
-                  "received_at", "appointed_at", "returned_at", "supplement_requests",
-                  "online", "apology_issued", "source")
+                  "received_at", "legal_appointed_at", "reset_appointed_at", "apology_number",
+                  "apology_date", "returned_at", "supplement_requests", "online",
+                  "apology_issued", "source")
+RESET_FIELDS = ("reset_appointed_at", "apology_number", "apology_date")
 SOURCES = ("api", "import", "manual")
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
@@ -45,7 +53,10 @@ class DossierData:
     procedure_code: str | None = None
     procedure_name: str | None = None
     desk_code: str | None = None
-    appointed_at: datetime | None = None
+    legal_appointed_at: datetime | None = None
+    reset_appointed_at: datetime | None = None
+    apology_number: str | None = None
+    apology_date: date | None = None
     returned_at: datetime | None = None
     supplement_requests: int = 0
     online: bool = False
@@ -123,6 +134,57 @@ def _flag(value: object, field: str) -> bool:
     return value
 
 
+def _day(value: date | None, field: str) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise _bad(_("Enter a date."), field)
+    return value
+
+
+def _check_reset(data: DossierData, received: datetime, appointed: datetime | None,
+                 existing: Dossier | None) -> dict[str, object]:
+    """The re-set date and its apology letter (form 04), all three or none, or a ServiceError.
+
+    A re-set moves the legal appointment date later and happens at most once (DOMAIN.md §2.3:
+    "a late dossier gets an apology letter (Phiếu xin lỗi) with a new date, at most once"), so
+    a dossier whose date was re-set keeps that date: a different one, or none, is refused.
+    """
+    reset = _moment(data.reset_appointed_at, "reset_appointed_at")
+    values: dict[str, object] = {
+        "reset_appointed_at": reset,
+        "apology_number": _text(data.apology_number, "apology_number", MAX_APOLOGY_NUMBER),
+        "apology_date": _day(data.apology_date, "apology_date")}
+    _refuse_second_reset(reset, existing)
+    if all(value is None for value in values.values()):
+        return values
+    for name, value in values.items():
+        if value is None:
+            raise _bad(_("An apology letter that re-sets the date needs the new date, the "
+                         "letter's number and its date."), name)
+    assert reset is not None
+    if appointed is None:
+        raise _bad(_("Enter the legal appointed date before re-setting it."),
+                   "legal_appointed_at")
+    if reset <= appointed:
+        raise _bad(_("The re-set date must be later than the legal appointed date."),
+                   "reset_appointed_at")
+    if values["apology_date"] < local(received).date():  # type: ignore[operator]
+        raise _bad(_("The apology letter is dated before the dossier was received."),
+                   "apology_date")
+    return values
+
+
+def _refuse_second_reset(reset: datetime | None, existing: Dossier | None) -> None:
+    first = existing.reset_appointed_at if existing is not None else None
+    if first is None or first == reset:
+        return
+    raise _bad(_("The appointed date of this dossier was already re-set once, to %(date)s by "
+                 "the apology letter %(number)s; it may be re-set only once, so it cannot be "
+                 "changed or removed.", date=f"{local(first):%d/%m/%Y %H:%M}",
+                 number=existing.apology_number or ""), "reset_appointed_at", 409)
+
+
 def check_dossier(data: DossierData, *, actor: Actor,
                   units: dict[str, Unit | None] | None = None,
                   existing: Dossier | None = None, look_up: bool = True) -> CheckedDossier:
@@ -148,12 +210,13 @@ def check_dossier(data: DossierData, *, actor: Actor,
             raise _bad(_("The desk %(desk)s is not under the unit %(unit)s.",
                          desk=desk.code, unit=unit.code), "desk_code")
     received = _moment(data.received_at, "received_at", required=True)
-    appointed = _moment(data.appointed_at, "appointed_at")
+    appointed = _moment(data.legal_appointed_at, "legal_appointed_at")
     returned = _moment(data.returned_at, "returned_at")
     assert received is not None
     if appointed is not None and appointed < received:
         raise _bad(_("The appointed date is before the date the dossier was received."),
-                   "appointed_at")
+                   "legal_appointed_at")
+    reset = _check_reset(data, received, appointed, existing)
     if returned is not None and returned < received:
         raise _bad(_("The return date is before the date the dossier was received."),
                    "returned_at")
@@ -169,10 +232,12 @@ def check_dossier(data: DossierData, *, actor: Actor,
         "procedure_code": _text(data.procedure_code, "procedure_code", MAX_PROCEDURE_CODE),
         "procedure_name": _text(data.procedure_name, "procedure_name", MAX_PROCEDURE_NAME),
         "unit_id": unit.id, "desk_id": desk.id if desk else None,
-        "received_at": received, "appointed_at": appointed, "returned_at": returned,
-        "supplement_requests": supplements,
+        "received_at": received, "legal_appointed_at": appointed, **reset,
+        "returned_at": returned, "supplement_requests": supplements,
         "online": _flag(data.online, "online"),
-        "apology_issued": _flag(data.apology_issued, "apology_issued"),
+        # A recorded letter (form 04) is an apology issued, whatever the flag says.
+        "apology_issued": _flag(data.apology_issued, "apology_issued")
+        or reset["apology_number"] is not None,
         "source": data.source,
     }
     return CheckedDossier(values, unit, desk, existing)
@@ -216,7 +281,10 @@ def dossier_facts(dossier: Dossier) -> dict[str, object]:
         "code": dossier.code, "procedure_code": dossier.procedure_code,
         "procedure_name": dossier.procedure_name, "unit_code": dossier.unit.code,
         "desk_code": dossier.desk.code if dossier.desk else None,
-        "received_at": dossier.received_at, "appointed_at": dossier.appointed_at,
+        "received_at": dossier.received_at, "legal_appointed_at": dossier.legal_appointed_at,
+        "appointed_at": dossier.legal_appointed_at,  # its name before the re-set date existed
+        "reset_appointed_at": dossier.reset_appointed_at,
+        "apology_number": dossier.apology_number, "apology_date": dossier.apology_date,
         "returned_at": dossier.returned_at, "supplement_requests": dossier.supplement_requests,
         "online": dossier.online, "apology_issued": dossier.apology_issued,
         "source": dossier.source, "created_at": dossier.created_at,

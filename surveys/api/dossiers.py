@@ -2,6 +2,11 @@
 
 A key with ``dossiers.write`` works within its unit's subtree. A dossier or unit outside that
 subtree answers 404 exactly like an unknown code, so codes of other units reveal nothing.
+
+``legal_appointed_at`` is the appointment date of the receipt (form 01 of TT 01/2018/TT-VPCP);
+``appointed_at``, its name before the re-set date existed, is still read and written as the
+same value. ``reset_appointed_at`` with ``apology_number`` and ``apology_date`` records the
+apology letter (form 04) that re-set the date, at most once: a different re-set answers 409.
 """
 
 from __future__ import annotations
@@ -40,13 +45,35 @@ class DossierInSchema(ma.Schema):
     procedure_code = ma.fields.String(allow_none=True)
     procedure_name = ma.fields.String(allow_none=True)
     received_at = ma.fields.DateTime(required=True, metadata={"description": _NAIVE})
-    appointed_at = ma.fields.DateTime(allow_none=True, metadata={"description": _NAIVE})
+    legal_appointed_at = ma.fields.DateTime(allow_none=True, metadata={
+        "description": "The appointment date of the receipt (form 01). " + _NAIVE})
+    appointed_at = ma.fields.DateTime(allow_none=True, metadata={
+        "description": "Deprecated name of legal_appointed_at"})
+    reset_appointed_at = ma.fields.DateTime(allow_none=True, metadata={
+        "description": "The new date set by the apology letter (form 04), at most once. "
+                       + _NAIVE})
+    apology_number = ma.fields.String(allow_none=True, metadata={
+        "description": "The apology letter's number or reference"})
+    apology_date = ma.fields.Date(allow_none=True, metadata={
+        "description": "The apology letter's date (local day)"})
     returned_at = ma.fields.DateTime(allow_none=True, metadata={"description": _NAIVE})
     supplement_requests = ma.fields.Integer(
         load_default=0, strict=True, validate=ma.validate.Range(min=0, max=32767))
     online = ma.fields.Boolean(load_default=False)
     apology_issued = ma.fields.Boolean(load_default=False, metadata={
         "description": "An apology letter (Phiếu xin lỗi) was issued for lateness"})
+
+    @ma.post_load
+    def legal_date(self, fields: dict, **_kwargs) -> dict:
+        """Old clients send ``appointed_at``: it is the legal date under its former name."""
+        old = fields.pop("appointed_at", None)
+        new = fields.get("legal_appointed_at")
+        if old is not None and new is not None and old != new:
+            raise ma.ValidationError(_("Send the legal appointed date once, as "
+                                       "legal_appointed_at."), "appointed_at")
+        if new is None and old is not None:
+            fields["legal_appointed_at"] = old
+        return fields
 
 
 class DossierSchema(ma.Schema):
@@ -56,7 +83,12 @@ class DossierSchema(ma.Schema):
     procedure_code = ma.fields.String(allow_none=True)
     procedure_name = ma.fields.String(allow_none=True)
     received_at = ma.fields.DateTime()
-    appointed_at = ma.fields.DateTime(allow_none=True)
+    legal_appointed_at = ma.fields.DateTime(allow_none=True)
+    appointed_at = ma.fields.DateTime(allow_none=True, metadata={
+        "description": "Deprecated name of legal_appointed_at (the same value)"})
+    reset_appointed_at = ma.fields.DateTime(allow_none=True)
+    apology_number = ma.fields.String(allow_none=True)
+    apology_date = ma.fields.Date(allow_none=True)
     returned_at = ma.fields.DateTime(allow_none=True)
     supplement_requests = ma.fields.Integer()
     online = ma.fields.Boolean()

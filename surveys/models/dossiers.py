@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, SmallInteger, String
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import now
@@ -27,7 +27,14 @@ class Dossier(db.Model):
     desk_id: Mapped[int | None] = mapped_column(
         ForeignKey("units.id", ondelete="RESTRICT"), index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    appointed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The legal appointment date of the receipt (form 01 of TT 01/2018/TT-VPCP): timeliness is
+    # always judged against it (DOMAIN.md §2.3), whatever an apology letter later promises.
+    legal_appointed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The new date an apology letter (form 04, Phiếu xin lỗi và hẹn lại ngày trả kết quả) set,
+    # at most once, with the letter's reference and date.
+    reset_appointed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    apology_number: Mapped[str | None] = mapped_column(String(64))
+    apology_date: Mapped[date | None] = mapped_column(Date)
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     supplement_requests: Mapped[int] = mapped_column(SmallInteger, default=0)
     online: Mapped[bool] = mapped_column(Boolean, default=False)

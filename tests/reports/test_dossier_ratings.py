@@ -20,6 +20,7 @@ from core.clock import LOCAL_TZ, now, today
 from core.exceptions import ServiceError
 from core.extensions import db
 from core.models import AuditEntry, Role, SettingValue
+from core.settings import definition_of
 from feedback import frames as pakn_frames
 from feedback.workflow import TransitionInput, transition_case
 from reports.dossier_ratings import (
@@ -42,7 +43,7 @@ def at(month: int, day: int, hour: int = 9) -> datetime:
 
 
 def dossier(code: str, unit, received, appointed, returned=None, **fields) -> Dossier:
-    row = Dossier(code=code, unit_id=unit.id, received_at=received, appointed_at=appointed,
+    row = Dossier(code=code, unit_id=unit.id, received_at=received, legal_appointed_at=appointed,
                   returned_at=returned, **fields)
     db.session.add(row)
     return row
@@ -61,8 +62,12 @@ def org(make_unit, make_user):
     # HS-A2 Mon 4 May → Fri 8 May (4), returned Fri 8 May (4): on time; 1 supplement; online.
     dossier("HS-A2", department, at(5, 4), at(5, 8, 16), at(5, 8, 14), supplement_requests=1,
             online=True)
-    # HS-A3 Mon 1 Jun → Fri 5 Jun (4), returned Tue 9 Jun (6): late, with an apology letter.
-    dossier("HS-A3", department, at(6, 1), at(6, 5, 16), at(6, 9), apology_issued=True)
+    # HS-A3 Mon 1 Jun → legal date Fri 5 Jun (4), returned Tue 9 Jun (6): late, although an
+    # apology letter (form 04) re-set the date to Wed 10 Jun and the result came before it
+    # (DOMAIN.md §2.3: timeliness is judged against the legal date of form 01).
+    dossier("HS-A3", department, at(6, 1), at(6, 5, 16), at(6, 9), apology_issued=True,
+            reset_appointed_at=at(6, 10, 16), apology_number="15/PXL-SNV",
+            apology_date=date(2026, 6, 4))
     # HS-A4 Mon 15 Jun → Fri 19 Jun, never returned: overdue, so late; no apology.
     dossier("HS-A4", department, at(6, 15), at(6, 19, 16))
     # Next quarter: not in Q2.
@@ -75,6 +80,9 @@ def org(make_unit, make_user):
     for key, value in (("dossier.desk_procedures", "all"), ("dossier.publicity_level", "2")):
         db.session.add(SettingValue(key=key, unit_id=department.id, value=value,
                                     effective_from=date(2026, 1, 1)))
+    # Indicator 9's input: 20% of Sở Tài chính's eligible procedures are offered online.
+    db.session.add(SettingValue(key="dossier.online_procedure_share", unit_id=other.id,
+                                value="20", effective_from=date(2026, 1, 1)))
     # A formal PAKN received 1 June about HS-A1 (typed in lower case), classified as conduct,
     # handled by Sở Nội vụ and answered only now (November): late.
     case = submit_case(pakn, received_at=at(6, 1), dossier_code="hs-a1 ")
@@ -110,18 +118,22 @@ def test_report_from_the_facts_settings_and_pakn(org, no_dossier_codes):
     snv = rows_by_code(report)["P-SNV"]
     # 1 = 2 = (2+1+0+0)/4 = 0.75; 3 = (2+1+2+2)/4 = 1.75; 4 = (1+2+1+1)/4 = 1.25 (HS-A2
     # online); 5 = 1; 6 = 2; 7 missing; 8: one PAKN due, answered late → 0/1 → 0;
-    # 9: 1 online of 4 = 25% ≥ 20% → 1.
+    # 9: 1 online of 4 = 25%, from 15% to 30% → 1 (TT 01/2018 Đ13; the procedure share,
+    # not entered for Sở Nội vụ, only decides between 2 and 1).
     assert [snv[f"indicator_{n}"] for n in range(1, 10)] == pytest.approx(
         [0.75, 0.75, 1.75, 1.25, 1.0, 2.0, float("nan"), 0.0, 1.0], nan_ok=True)
     # Known total 0.75+0.75+1.75+1.25+1+2+0+1 = 8.5, incomplete: no grade.
     assert snv["total"] == pytest.approx(8.5)
     assert (snv["complete"], snv["missing"], snv["grade"]) == (False, "7", None)
     assert snv["official"] == pytest.approx(4.5) and snv["band"] is None
-    # Late HS-A3 and HS-A4 of 4 judged; one apology of two late.
+    # Late HS-A3 and HS-A4 of 4 judged; one apology of two late, HS-A3's, whose re-set date
+    # was kept (returned 9 June, re-set to 10 June): it is counted there, not in 1, 2 or 7.
     assert (snv["late"], snv["late_share"], snv["apologies"], snv["apology_coverage"]) == \
         (2, 0.5, 1, 0.5)
+    assert snv["reset_kept"] == 1
     stc = rows_by_code(report)["P-STC"]
-    # HS-B1 on time: 1 = 2 = 1; 3 = 2; 4 = 2 (online); 9: 100% → 2.
+    # HS-B1 on time: 1 = 2 = 1; 3 = 2; 4 = 2 (online); 9: 20% of procedures ≥ 20%, 100% of
+    # dossiers online ≥ 30%, none late → 2.
     # 8: its one PAKN is open past its deadline: 0 on time of 1 due → 0.
     assert [stc[f"indicator_{n}"] for n in (1, 2, 3, 4, 8, 9)] == [1, 1, 2, 2, 0, 2]
     assert stc["missing"] == "5,6,7"
@@ -309,14 +321,15 @@ def test_vietnamese_page_renders(client_vi, login, org):
 HEADER = ["Unit code", "Unit", "Period", "Dossiers", *[f"Indicator {n}" for n in range(1, 10)],
           "Total (of 18)", "Complete", "Missing indicators", "Grade", "Official score (of 10)",
           "Official band", "Late dossiers", "Late share (%)", "Late dossiers with an apology",
-          "Apology coverage (%)", "Online share (%)"]
+          "Apology coverage (%)", "Late dossiers returned by the re-set date",
+          "Online share (%)", "Procedures offered online (%)"]
 # Sở Nội vụ as worked above, rounded half up to one decimal; 7 missing (empty cell).
 SNV = ["P-SNV", "Sở Nội vụ", "2026-Q2", 4, 0.8, 0.8, 1.8, 1.3, 1.0, 2.0, None, 0.0, 1.0, 8.5,
-       "No", "7", None, 4.5, None, 2, 50.0, 1, 50.0, 25.0]
+       "No", "7", None, 4.5, None, 2, 50.0, 1, 50.0, 1, 25.0, None]
 # Sở Tài chính, renamed to start with "=": the cell is neutralised with an apostrophe.
 # Total of the known: 1+1+2+2+0+2 = 8.
 STC = ["P-STC", "'=Sở Tài chính", "2026-Q2", 1, 1.0, 1.0, 2.0, 2.0, None, None, None, 0.0, 2.0,
-       8.0, "No", "5,6,7", None, 6.0, None, 0, 0.0, 0, None, 100.0]
+       8.0, "No", "5,6,7", None, 6.0, None, 0, 0.0, 0, None, 0, 100.0, 20.0]
 
 
 @pytest.fixture
@@ -368,3 +381,40 @@ def test_csv_export_has_a_bom_and_the_same_cells(client, login, org, formula_nam
 def test_export_of_an_unknown_format_is_404(client, login, org):
     login(client, org.analyst)
     assert client.get(URL + "xuat.pdf", query_string=Q2).status_code == 404
+
+
+# --- Indicator 9's input and thresholds (TT 01/2018 Đ13). ---------------------------------
+
+def test_procedure_share_entered_per_unit_decides_two_points_or_one(client, login, org,
+                                                                    make_user):
+    """An admin enters 19% for Sở Tài chính from today on the settings page: below the 20%
+    threshold, so HS-B9 (100% online, not late) earns 1 point, not 2; with 20% entered for
+    a later quarter the report for it would give 2 (see above)."""
+    admin = make_user(Role.SYSTEM_ADMIN, username="admin")
+    login(client, admin)
+    page = client.get("/quan-tri/cai-dat/dossier.online_procedure_share")
+    assert page.status_code == 200 and "19%" in page.get_data(as_text=True)
+    posted = client.post("/quan-tri/cai-dat/dossier.online_procedure_share", data={
+        "value": "19", "effective_from": today().isoformat(),
+        "unit_id": str(org.other_department.id), "note": ""})
+    assert posted.status_code == 302
+    received = now()
+    dossier("HS-B9", org.other_department, received, received + timedelta(days=7),
+            online=True)
+    db.session.commit()
+    current = RatingQuery(None, today().year, (today().month - 1) // 3 + 1)
+    rows = rows_by_code(build_dossier_ratings(org.analyst, current))
+    assert rows["P-STC"]["online_procedure_share"] == pytest.approx(0.19)
+    assert rows["P-STC"]["indicator_9"] == 1.0
+
+
+def test_thresholds_default_to_tt01_article_13():
+    assert [definition_of(key).default for key in (
+        "dossier.online_procedures_full_pct", "dossier.online_dossiers_full_pct",
+        "dossier.online_dossiers_partial_pct")] == [20.0, 30.0, 15.0]
+
+
+def test_page_shows_the_apology_apart(client, login, org, no_dossier_codes):
+    login(client, org.analyst)
+    html = client.get(URL, query_string=Q2).get_data(as_text=True)
+    assert "1 returned by the re-set date" in html

@@ -38,7 +38,7 @@ def build_office(make_unit, make_user, prefix: str = "SO") -> Office:
 def dossier_data(code: str = "000.00.17.H36-260601-0001", unit: str = "SO-TP",
                  desk: str | None = "SO-TP-Q1", **fields) -> DossierData:
     values = {"procedure_code": "1.001234", "procedure_name": "Cấp phiếu lý lịch tư pháp",
-              "received_at": RECEIVED, "appointed_at": APPOINTED, **fields}
+              "received_at": RECEIVED, "legal_appointed_at": APPOINTED, **fields}
     return DossierData(code=code, unit_code=unit, desk_code=desk, **values)
 
 

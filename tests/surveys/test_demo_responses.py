@@ -257,17 +257,21 @@ def test_dossiers_and_their_ratings(demo):
 
     returned = [d for d in dossiers if d.returned_at is not None]
     outcomes = Counter(
-        "late" if local(d.returned_at).date() > local(d.appointed_at).date()
-        else "on_time" if local(d.returned_at).date() == local(d.appointed_at).date()
+        "late" if local(d.returned_at).date() > local(d.legal_appointed_at).date()
+        else "on_time" if local(d.returned_at).date() == local(d.legal_appointed_at).date()
         else "early" for d in returned)
     assert set(outcomes) == {"early", "on_time", "late"}
     assert {d.supplement_requests for d in dossiers} == {0, 1, 2}
     assert {d.online for d in dossiers} == {True, False}
-    late = [d for d in returned if local(d.returned_at).date() > local(d.appointed_at).date()]
+    late = [d for d in returned if local(d.returned_at).date() > local(d.legal_appointed_at).date()]
     assert {d.apology_issued for d in late} == {True, False}  # some late ones apologised
     assert not any(d.apology_issued for d in dossiers if d not in late)
-    assert all(d.received_at < d.appointed_at for d in dossiers)
+    assert all(d.received_at < d.legal_appointed_at for d in dossiers)
     assert all(d.received_at < d.returned_at for d in returned)
+    # An apology letter (form 04) re-sets the date once, after the legal one, with its number.
+    assert {d.reset_appointed_at is not None for d in late if d.apology_issued} == {True}
+    assert all(d.reset_appointed_at > d.legal_appointed_at and d.apology_number
+               for d in dossiers if d.reset_appointed_at is not None)
 
     # Each rating is of a returned dossier, by its handling unit, through one used token.
     rated = db.session.execute(

@@ -65,7 +65,7 @@ def test_key_of_unit_a_cannot_touch_unit_b(client, office, make_user, headers):
 @pytest.mark.parametrize(("change", "field"), [
     ({"received_at": "01/06/2026"}, "received_at"),
     ({"received_at": "2026-13-01T08:00:00"}, "received_at"),
-    ({"appointed_at": "2026-05-01T08:00:00"}, "appointed_at"),  # before it was received
+    ({"appointed_at": "2026-05-01T08:00:00"}, "legal_appointed_at"),  # before it was received
     ({"supplement_requests": -1}, "supplement_requests"),
     ({"supplement_requests": "2"}, "supplement_requests"),
     ({"online": "maybe"}, "online"),

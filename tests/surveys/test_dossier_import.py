@@ -56,7 +56,7 @@ def test_vietnamese_csv_imports_and_reupload_is_idempotent(office):
     assert first.desk_id == office.desk.id and first.online and first.source == "import"
     second = db.session.scalar(db.select(Dossier).where(Dossier.code == "HS-002"))
     assert (second.supplement_requests, second.online, second.apology_issued) == (2, False, True)
-    assert second.desk_id is None and second.appointed_at is None
+    assert second.desk_id is None and second.legal_appointed_at is None
     again = import_dossiers(VI_CSV.encode(), "ho-so.csv", actor=office.clerk)
     db.session.commit()
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)

@@ -32,7 +32,7 @@ def test_create_then_update_by_code_with_audit(office):
     db.session.commit()
     assert outcome == CREATED
     assert (dossier.unit_id, dossier.desk_id) == (office.agency.id, office.desk.id)
-    assert dossier.received_at == RECEIVED and dossier.appointed_at == APPOINTED
+    assert dossier.received_at == RECEIVED and dossier.legal_appointed_at == APPOINTED
     returned = datetime(2026, 6, 4, 2, 0, tzinfo=UTC)
     again, outcome = upsert_dossier(dossier_data(returned_at=returned, supplement_requests=1),
                                     actor=office.clerk)
@@ -51,7 +51,7 @@ def test_create_then_update_by_code_with_audit(office):
 def test_naive_times_are_vietnam_time(office):
     # 08:30 local in Hà Nội is 01:30 UTC.
     dossier, _ = upsert_dossier(dossier_data(received_at=datetime(2026, 6, 1, 8, 30),
-                                             appointed_at=None), actor=office.clerk)
+                                             legal_appointed_at=None), actor=office.clerk)
     assert dossier.received_at == RECEIVED
 
 
@@ -63,7 +63,7 @@ def test_naive_times_are_vietnam_time(office):
     ({"unit": "SO-XD", "desk": None}, "unit_code", 404),  # exists, but outside the scope
     ({"desk": "SO-TP"}, "desk_code", 400),  # the unit itself is not a desk under it
     ({"received_at": None}, "received_at", 400),
-    ({"appointed_at": RECEIVED - timedelta(days=1)}, "appointed_at", 400),
+    ({"legal_appointed_at": RECEIVED - timedelta(days=1)}, "legal_appointed_at", 400),
     ({"returned_at": RECEIVED - timedelta(minutes=1)}, "returned_at", 400),
     ({"supplement_requests": -1}, "supplement_requests", 400),
     ({"supplement_requests": True}, "supplement_requests", 400),
