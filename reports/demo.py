@@ -1,5 +1,6 @@
 """Reports demo data: the shipped improvement-task catalogue, and the unit-level inputs of
-the dossier rating (indicators 5 and 6) for the demo agencies, so the demo shows full grades."""
+the dossier rating (indicators 5, 6 and 9) for the demo agencies, so the demo shows full
+grades."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ from datetime import date
 
 from sqlalchemy import select
 
-# Indicator 5 (all procedures received at the one-stop desk) and 6 (where procedures are
-# posted) per demo agency: most fully compliant, one commune posting on site only, so the
+# Indicator 5 (all procedures received at the one-stop desk), 6 (where procedures are
+# posted) and 9's input (% of eligible procedures offered online) per demo agency: most fully
+# compliant, one commune posting on site only and one agency below the 20% online, so the
 # demo shows more than one grade.
 DEMO_DOSSIER_INPUTS = {
-    "LS-VP": ("all", "2"), "LS-SNV": ("all", "2"), "LS-SKHCN": ("all", "2"),
-    "LS-STC": ("not_all", "2"), "LS-TT": ("all", "1"), "LS-TTPVHCC": ("all", "2"),
-    "LS-KKTCK": ("all", "2"), "LS-DINHLAP": ("all", "1"), "KH-KKTVP": ("all", "2"),
+    "LS-VP": ("all", "2", "35"), "LS-SNV": ("all", "2", "28"), "LS-SKHCN": ("all", "2", "40"),
+    "LS-STC": ("not_all", "2", "18"), "LS-TT": ("all", "1", "22"),
+    "LS-TTPVHCC": ("all", "2", "45"), "LS-KKTCK": ("all", "2", "25"),
+    "LS-DINHLAP": ("all", "1", "20"), "KH-KKTVP": ("all", "2", "30"),
 }
 # Entered before the demo's dossiers start, as an agency would have when it began rating.
 DEMO_INPUTS_FROM = date(2025, 1, 1)
@@ -31,13 +34,18 @@ def load_demo_dossier_inputs() -> None:
     value must never change figures already reported), which a demo history needs."""
     from core.extensions import db
     from core.models import SettingValue, Unit
-    from reports.setting_definitions import DESK_SETTING, PUBLICITY_SETTING
+    from reports.setting_definitions import (
+        DESK_SETTING,
+        PROCEDURE_SHARE_SETTING,
+        PUBLICITY_SETTING,
+    )
 
-    for code, (desk, publicity) in DEMO_DOSSIER_INPUTS.items():
+    for code, (desk, publicity, online) in DEMO_DOSSIER_INPUTS.items():
         unit = db.session.execute(select(Unit).where(Unit.code == code)).scalar_one_or_none()
         if unit is None:
             continue
-        for key, value in ((DESK_SETTING, desk), (PUBLICITY_SETTING, publicity)):
+        for key, value in ((DESK_SETTING, desk), (PUBLICITY_SETTING, publicity),
+                           (PROCEDURE_SHARE_SETTING, online)):
             exists = db.session.execute(select(SettingValue.id).where(
                 SettingValue.key == key, SettingValue.unit_id == unit.id)).first()
             if exists is None:
