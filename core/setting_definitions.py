@@ -52,6 +52,23 @@ CORE_SETTINGS: tuple[SettingDefinition, ...] = (
         source=_l("No single legal limit was found (ministries use 5–10 days to report); "
                   "15 is a placeholder until the agency confirms its own limit.")),
     SettingDefinition(
+        "pakn.receipt_cutoff", SettingType.STR,
+        _l("PAKN received after this time count as received the next day (the day of "
+           "receipt itself is never counted)."), "none",
+        choices=(("none", _l("No cut-off (Civil Code)")),
+                 *((f"{h:02d}:{m:02d}", f"{h:02d}:{m:02d}")
+                   for h in range(11, 18) for m in (0, 30) if (h, m) != (17, 30))),
+        per_unit=True,
+        source=_l("Civil Code 2015 art. 147: the day of receipt is not counted and the "
+                  "period starts the next day, whatever the hour. The 15:00 cut-off is a "
+                  "one-stop rule for dossiers; set one here only if the agency decided it.")),
+    SettingDefinition(
+        "pakn.four_eyes", SettingType.BOOL,
+        _l("Four eyes: whoever drafts an answer or prepares its publication cannot approve "
+           "it."), True, per_unit=True,
+        source=_l("Separation of duties: a second person checks what goes out and what is "
+                  "made public.")),
+    SettingDefinition(
         "pakn.retention_months", SettingType.INT,
         _l("Months after the last contact before a PAKN sender's personal data is deleted."),
         36, minimum=1, maximum=240, needs_confirmation=True, unit_label=_l("months"),

@@ -6,8 +6,10 @@ local decisions it does not know yet and always wins over it.
 
 Period counting follows the Civil Code (art. 147–148): the day of the event is not counted,
 a period ends at the end of its last day, and a last day that is not a working day moves to
-the next working day. One-stop rule: a dossier received after the cut-off hour (15:00) or on a
-non-working day counts as received on the next working day.
+the next working day. Which day a receipt counts as depends on the process, so each process
+names its ``ReceiptRule``: a PAKN follows the Civil Code alone (the day of receipt is never
+counted, whatever day it is); a dossier follows the one-stop rule (received after the cut-off
+hour, 15:00, or on a non-working day counts as received on the next working day).
 
 ``WorkCalendar`` is pure (no database); ``load_calendar`` builds one from the overrides and
 caches it per app. The module-level functions use the app's calendar unless given one.
@@ -61,6 +63,67 @@ class CalendarDay:
     working: bool
     name: str
     override_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ReceiptRule:
+    """How the moment of receipt becomes the day a period counts from. That day is never
+    counted itself (Civil Code 2015, art. 147); the rule only says which day it is, so a
+    computed date can name the rule that produced it (``code``, and a label in both languages).
+    """
+
+    code: str
+    label_vi: str
+    label_en: str
+    # Received after this local time: counts as received the next day.
+    cutoff: time | None = None
+    # Received on a day off (or moved onto one by the cut-off): counts as received on the
+    # next working day. The one-stop rule does this; the Civil Code does not.
+    day_off_moves: bool = False
+
+    def label(self, language: str = "vi") -> str:
+        return self.label_vi if language == "vi" else self.label_en
+
+
+PAKN_CIVIL_CODE = ReceiptRule(
+    "pakn_civil_code",
+    "Tính từ ngày làm việc tiếp theo sau ngày nhận (BLDS 2015, Điều 147)",
+    "Counted from the next working day after the day of receipt (Civil Code 2015, art. 147)")
+
+
+@lru_cache(maxsize=64)
+def pakn_receipt_rule(cutoff: time | None = None) -> ReceiptRule:
+    """The PAKN rule: Civil Code art. 147 (receipt on Saturday → day 1 is Monday). No cut-off
+    hour unless the agency sets one (setting ``pakn.receipt_cutoff``). A receipt after that
+    hour counts as received the next calendar day, not the next working day: so a later
+    receipt never gets an earlier deadline (Fri 16:00 and Sat 10:00 both start on Monday)."""
+    if cutoff is None:
+        return PAKN_CIVIL_CODE
+    hour = cutoff.strftime("%H:%M")
+    return ReceiptRule(
+        "pakn_agency_cutoff",
+        f"Nhận sau {hour} (giờ chốt do cơ quan quy định) tính là nhận ngày hôm sau; tính từ "
+        "ngày làm việc tiếp theo sau ngày đó (BLDS 2015, Điều 147)",
+        f"Received after {hour} (the agency's cut-off) counts as received the next day; "
+        "counted from the next working day after it (Civil Code 2015, art. 147)",
+        cutoff=cutoff)
+
+
+@lru_cache(maxsize=64)
+def dossier_receipt_rule(cutoff: time | None = None) -> ReceiptRule:
+    """The one-stop rule for dossiers (TT 01/2018/TT-VPCP, art. 18): received after the
+    cut-off hour or on a day off counts as received on the next working day, which is then
+    not counted. ``cutoff=None``: only the day-off part."""
+    hour = cutoff.strftime("%H:%M") if cutoff is not None else None
+    when_vi = f"sau {hour} hoặc vào ngày nghỉ" if hour else "vào ngày nghỉ"
+    when_en = f"after {hour} or on a day off" if hour else "on a day off"
+    return ReceiptRule(
+        "dossier_one_stop",
+        f"Nhận {when_vi} tính là nhận ngày làm việc tiếp theo; ngày đó không tính "
+        "(quy định một cửa, TT 01/2018, Điều 18)",
+        f"Received {when_en} counts as received on the next working day, which is not "
+        "counted (one-stop rules, TT 01/2018, art. 18)",
+        cutoff=cutoff, day_off_moves=True)
 
 
 @dataclass(frozen=True)
@@ -127,29 +190,35 @@ class WorkCalendar:
 
     def received_day(self, received_at: datetime, *, cutoff: time | None = DEFAULT_CUTOFF
                      ) -> date:
-        """The working day a moment counts as received on (the day the period counts from)."""
-        return self._receipt_day("received_at", received_at, cutoff)
+        """The working day a dossier counts as received on (the one-stop rule)."""
+        return self.receipt_day(received_at, dossier_receipt_rule(cutoff), name="received_at")
 
-    def _receipt_day(self, name: str, received_at: datetime, cutoff: time | None) -> date:
+    def receipt_day(self, received_at: datetime, rule: ReceiptRule, *,
+                    name: str = "received_at") -> date:
+        """The day a period counts from under ``rule`` (that day itself is not counted)."""
         _require_aware(name, received_at)
         moment = local(received_at)
         day = moment.date()
-        late = cutoff is not None and moment.time() > cutoff
-        if late or not self.is_working_day(day):
+        if rule.cutoff is not None and moment.time() > rule.cutoff:
+            day += timedelta(days=1)
+        if rule.day_off_moves and not self.is_working_day(day):
             return self.next_working_day(day)
         return day
 
-    def add_working_days(self, start: datetime, n: int, *,
-                         cutoff: time | None = DEFAULT_CUTOFF) -> date:
-        """Last day of a period of ``n`` working days starting at the moment ``start``.
-
-        The day it counts as received on is not counted; with ``n == 0`` that day is the answer.
-        """
+    def period_end(self, start: datetime, n: int, rule: ReceiptRule) -> date:
+        """Last day of a period of ``n`` working days from the moment ``start`` under ``rule``:
+        the receipt day is not counted (art. 147), and a last day that is not a working day
+        (possible only with ``n == 0`` and a receipt on a day off) moves on (art. 148)."""
         _require_count("n", n)
-        day = self._receipt_day("start", start, cutoff)
+        day = self.receipt_day(start, rule, name="start")
         for _step in range(n):
             day = self.next_working_day(day)
-        return day
+        return day if self.is_working_day(day) else self.next_working_day(day)
+
+    def add_working_days(self, start: datetime, n: int, *,
+                         cutoff: time | None = DEFAULT_CUTOFF) -> date:
+        """``period_end`` under the one-stop rule; with ``n == 0`` the receipt day itself."""
+        return self.period_end(start, n, dossier_receipt_rule(cutoff))
 
     def count_working_days(self, start: date | datetime, end: date | datetime) -> int:
         """Working days after ``start``'s day up to and including ``end``'s day (0 if none)."""
@@ -234,6 +303,11 @@ def received_day(received_at: datetime, *, cutoff: time | None = DEFAULT_CUTOFF,
 def add_working_days(start: datetime, n: int, *, cutoff: time | None = DEFAULT_CUTOFF,
                      calendar: WorkCalendar | None = None) -> date:
     return (calendar or load_calendar()).add_working_days(start, n, cutoff=cutoff)
+
+
+def period_end(start: datetime, n: int, *, rule: ReceiptRule,
+               calendar: WorkCalendar | None = None) -> date:
+    return (calendar or load_calendar()).period_end(start, n, rule)
 
 
 def count_working_days(start: date | datetime, end: date | datetime, *,

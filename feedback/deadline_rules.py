@@ -17,7 +17,8 @@ from core.exceptions import ServiceError
 from core.extensions import db
 from core.models import Unit, User
 from core.settings import LAST_EFFECTIVE_YEAR, SettingDefinition, definition_of, get_setting
-from feedback.deadlines import STEP_SETTINGS, Step, deadline_days, due_after
+from core.workdays import ReceiptRule, dossier_receipt_rule
+from feedback.deadlines import STEP_SETTINGS, Step, deadline_days, due_after, receipt_rule
 from feedback.models import DeadlineRule, Kind, Topic
 
 MANAGE = Permission.SETTINGS_MANAGE
@@ -119,15 +120,34 @@ class StepDeadline:
     step: Step
     days: int
     due_at: datetime
+    rule: ReceiptRule  # how the day of receipt was counted
+
+
+DEFAULT_RECEIVED_TIME = time(9, 0)
 
 
 def calculate_deadlines(*, kind: str, topic: str | None, unit: Unit | None,
-                        received_on: date) -> list[StepDeadline]:
+                        received_on: date, received_time: time | None = None
+                        ) -> list[StepDeadline]:
     """The deadlines a case of ``kind`` and ``topic`` about ``unit`` received on
-    ``received_on`` would get (the answer limit of the handling unit: here ``unit``)."""
-    received = datetime.combine(received_on, time(9, 0), tzinfo=LOCAL_TZ)
+    ``received_on`` at ``received_time`` would get (the answer limit of the handling unit:
+    here ``unit``, whose cut-off setting also applies)."""
+    received = datetime.combine(received_on, received_time or DEFAULT_RECEIVED_TIME,
+                                tzinfo=LOCAL_TZ)
+    rule = receipt_rule(unit, received_on)
     result = []
     for step in Step:
         days = deadline_days(step, kind=kind, topic=topic, unit=unit, on=received_on)
-        result.append(StepDeadline(step, days, due_after(received, days)))
+        result.append(StepDeadline(step, days, due_after(received, days, rule), rule))
     return result
+
+
+DOSSIER_CUTOFF_SETTING = "dossier.cutoff_hour"
+
+
+def receipt_rules(on: date | None = None) -> dict[str, ReceiptRule]:
+    """The receipt-day rule of each process in force on ``on`` (global settings): PAKN by
+    the Civil Code, dossiers by the one-stop rule."""
+    on = on or today()
+    hour = int(get_setting(DOSSIER_CUTOFF_SETTING, on=on))
+    return {"pakn": receipt_rule(None, on), "dossier": dossier_receipt_rule(time(hour, 0))}

@@ -4,15 +4,17 @@ Three steps have a limit: transfer a case outside our competence (5 working days
 20/2008), tell the sender it was accepted or transferred (10 working days, Law on Citizen
 Reception) and answer it (an agency's own limit: a setting that needs confirmation). Each limit
 is a DeadlineRule narrowed by kind, topic and unit, effective-dated; without a rule the core
-settings apply. A suggestion (góp ý) has no legal deadline. Periods follow the Civil Code as
-core.workdays implements them: the day of receipt is not counted, the period ends at the end
-of its last working day.
+settings apply. A suggestion (góp ý) has no legal deadline. Periods follow the Civil Code
+(BLDS 2015 art. 147–148) as core.workdays implements them: the day of receipt is not counted,
+whatever day it is, so a PAKN received on a Saturday or during Tết counts from the first
+working day after it; the period ends at the end of its last working day. The one-stop 15:00
+cut-off does not apply to PAKN; an agency may set its own (setting pakn.receipt_cutoff).
 """
 
 from __future__ import annotations
 
 import time as _time
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 
 from flask import current_app, has_app_context
@@ -23,7 +25,14 @@ from core.clock import local, now
 from core.extensions import db
 from core.models import SettingValue, Unit
 from core.settings import get_setting
-from core.workdays import add_working_days, count_working_days, deadline_end
+from core.workdays import (
+    PAKN_CIVIL_CODE,
+    ReceiptRule,
+    count_working_days,
+    deadline_end,
+    pakn_receipt_rule,
+    period_end,
+)
 from feedback.models import CaseState, DeadlineRule, FeedbackCase, Kind
 
 
@@ -122,8 +131,28 @@ def _deadline_days(step: Step, *, kind: str, topic: str | None, unit: Unit | Non
     return int(get_setting(STEP_SETTINGS[step], on=on, unit=unit))
 
 
-def due_after(start: datetime, days: int) -> datetime:
-    return deadline_end(add_working_days(start, days, cutoff=None))
+RECEIPT_CUTOFF_SETTING = "pakn.receipt_cutoff"
+NO_CUTOFF = "none"
+
+
+def receipt_rule(agency: Unit | None, on: date) -> ReceiptRule:
+    """The PAKN receipt rule in force at ``agency`` on ``on``: the Civil Code, with the
+    agency's own cut-off hour if it set one (effective-dated, so a past case keeps the rule
+    of its day)."""
+    value = get_setting(RECEIPT_CUTOFF_SETTING, on=on, unit=agency)
+    return pakn_receipt_rule(None if value == NO_CUTOFF else time.fromisoformat(value))
+
+
+def case_receipt_rule(case: FeedbackCase) -> ReceiptRule:
+    """The rule the case's deadlines are counted by: the register's agency on the day of
+    receipt (every step counts from the same receipt)."""
+    return receipt_rule(case.agency, local(case.received_at).date())
+
+
+def due_after(start: datetime, days: int, rule: ReceiptRule = PAKN_CIVIL_CODE) -> datetime:
+    """The end of the last of ``days`` working days after ``start`` under ``rule``. Moving
+    a deadline (pause, extension) counts from the old last day with no cut-off."""
+    return deadline_end(period_end(start, days, rule=rule))
 
 
 def set_initial_deadlines(case: FeedbackCase) -> None:
@@ -134,10 +163,11 @@ def set_initial_deadlines(case: FeedbackCase) -> None:
         return
     unit = case.origin_unit or case.agency
     on = local(case.received_at).date()
+    rule = case_receipt_rule(case)
     case.transfer_due_at = due_after(case.received_at, deadline_days(
-        Step.TRANSFER, kind=case.kind, topic=case.topic, unit=unit, on=on))
+        Step.TRANSFER, kind=case.kind, topic=case.topic, unit=unit, on=on), rule)
     case.acknowledge_due_at = due_after(case.received_at, deadline_days(
-        Step.ACKNOWLEDGE, kind=case.kind, topic=case.topic, unit=unit, on=on))
+        Step.ACKNOWLEDGE, kind=case.kind, topic=case.topic, unit=unit, on=on), rule)
     refresh_due(case)
 
 
@@ -150,7 +180,8 @@ def set_answer_deadline(case: FeedbackCase) -> None:
     elif case.answer_due_at is None:
         case.answer_due_at = due_after(case.received_at, deadline_days(
             Step.ANSWER, kind=case.kind, topic=case.topic,
-            unit=case.handling_unit or case.agency, on=local(case.received_at).date()))
+            unit=case.handling_unit or case.agency, on=local(case.received_at).date()),
+            case_receipt_rule(case))
     refresh_due(case)
 
 

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms import DateField, IntegerField, SelectField, StringField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
@@ -69,6 +69,7 @@ class CalculatorForm(BaseForm):
     unit_id = SelectField(_l("Handling unit"), coerce=int, validate_choice=False,
                           validators=[InputRequired()])
     received_on = DateField(_l("Received on"), validators=[InputRequired()])
+    received_time = TimeField(_l("at (time)"), validators=[Optional()])
 
 
 def _units() -> list[Unit]:
@@ -93,6 +94,7 @@ def _calc_form() -> CalculatorForm:
     form.unit_id.choices = [SelectChoice(u.id, u.name_vi) for u in _units()]
     if "received_on" not in request.args:
         form.received_on.data = today()
+        form.received_time.data = services.DEFAULT_RECEIVED_TIME
     return form
 
 
@@ -109,7 +111,8 @@ def _calculation(form: CalculatorForm):
         return None
     unit = _unit_or_404(form.unit_id.data)
     return services.calculate_deadlines(kind=form.kind.data, topic=form.topic.data or None,
-                                        unit=unit, received_on=form.received_on.data)
+                                        unit=unit, received_on=form.received_on.data,
+                                        received_time=form.received_time.data)
 
 
 def _render(form: RuleForm, status: int = 200):
@@ -122,7 +125,8 @@ def _render(form: RuleForm, status: int = 200):
     return render_template(
         "feedback/deadlines/index.html", form=form, calc_form=calc_form,
         calculation=calculation, in_force=in_force, future=future,
-        fallbacks=services.fallback_settings(), step_labels=STEP_LABELS,
+        fallbacks=services.fallback_settings(), receipt_rules=services.receipt_rules(),
+        step_labels=STEP_LABELS,
         kind_labels=KIND_LABELS, topic_labels=TOPIC_LABELS,
         may_manage_global=can_globally(current_user, MANAGE)), status
 

@@ -120,8 +120,10 @@ def test_the_one_stop_cutoff_does_not_apply_to_pakn(app, org):
 
 
 def test_a_case_received_on_a_holiday_counts_from_the_next_working_day(app, org):
+    # Civil Code art. 147: the day of receipt (Thu 30/4, a holiday) is not counted, and day 1
+    # is the next working day, Mon 4/5 (Fri 1/5 holiday, then the weekend): Mon 4 … Fri 8 May.
     case = submit_case(org, received_at=_at(2026, 4, 30, 9, 0))    # Liberation Day
-    assert case.transfer_due_at == _end_of(date(2026, 5, 11))       # 5 … 11 May
+    assert case.transfer_due_at == _end_of(date(2026, 5, 8))
 
 
 def test_a_case_received_just_before_tet_2027(app, org):
