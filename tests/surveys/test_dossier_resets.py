@@ -4,8 +4,10 @@ service, the spreadsheet import, the JSON API and the dossier page."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime
 
+import openpyxl
 import pytest
 
 from core.exceptions import ServiceError
@@ -97,6 +99,24 @@ def test_import_carries_both_dates(office):
     assert (first.apology_number, first.apology_date) == ("15/PXL-STP", date(2026, 6, 4))
     second = db.session.scalar(db.select(Dossier).where(Dossier.code == "HS-2"))
     assert (second.legal_appointed_at, second.reset_appointed_at) == (APPOINTED, None)
+
+
+def test_xlsx_import_reads_date_cells_for_both_dates(office):
+    # A workbook typed by hand: real date cells (local time), English headers.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["code", "unit", "received", "legal appointed at", "reset date",
+                  "apology number", "apology date"])
+    sheet.append(["HS-X", "SO-TP", datetime(2026, 6, 1, 8, 30), datetime(2026, 6, 5, 16, 0),
+                  datetime(2026, 6, 10, 16, 0), 15, date(2026, 6, 4)])
+    content = io.BytesIO()
+    book.save(content)
+    report = import_dossiers(content.getvalue(), "x.xlsx", actor=office.clerk)
+    db.session.commit()
+    assert (report.errors, report.created) == ([], 1)
+    dossier = db.session.scalar(db.select(Dossier))
+    assert (dossier.legal_appointed_at, dossier.reset_appointed_at) == (APPOINTED, RESET)
+    assert (dossier.apology_number, dossier.apology_date) == ("15", date(2026, 6, 4))
 
 
 def test_import_reports_bad_letter_cells_row_by_row(office):
