@@ -395,6 +395,7 @@ class _Flow:
         save_answer_draft(self.case, self.handler, body)
 
     def _publish(self) -> None:
-        publication.prepare_publication(self.case, self.approver)
+        # Four eyes (feedback.four_eyes): the PAKN office prepares, the leader publishes.
+        publication.prepare_publication(self.case, self.officer)
         # A last automatic check of the public text, then "publish".
         publication.publish_case(self.case, self.approver)

@@ -25,7 +25,7 @@ from core.clock import local, now
 from core.exceptions import ServiceError
 from core.extensions import db
 from core.models import Unit, User
-from feedback import deadlines
+from feedback import deadlines, four_eyes
 from feedback.case_access import can_on_case
 from feedback.models import (
     AnswerStatus,
@@ -386,6 +386,7 @@ def _approve(case, data, actor):
     answer = current_answer(case)
     if answer is None or answer.status != AnswerStatus.SUBMITTED.value:
         raise TransitionRefused(_("There is no submitted answer to approve."))
+    people = four_eyes.check_answer_approver(case, answer, actor)
     answer.status = AnswerStatus.APPROVED.value
     answer.approved_by_id = actor.id if isinstance(actor, User) else None
     answer.approved_at = now()
@@ -393,7 +394,7 @@ def _approve(case, data, actor):
         answer.letter_number = data.letter_number.strip()[:60]
     if data.signer_title:
         answer.signer_title = data.signer_title.strip()[:120]
-    return {"answer_id": answer.id}
+    return {"answer_id": answer.id, **people}
 
 
 def _send_answer(case, data, actor):
@@ -453,6 +454,7 @@ def _publish(case, data, actor):
     publication = _publication(case)
     if publication is None or publication.status not in ("draft", "withdrawn"):
         raise TransitionRefused(_("Prepare and review the public text before publishing."))
+    people = four_eyes.check_publication_approver(case, publication, actor)
     publication.status = "published"
     publication.approved_by_id = actor.id if isinstance(actor, User) else None
     publication.published_at = now()
@@ -460,7 +462,7 @@ def _publish(case, data, actor):
     # The removed text was only kept for the reviewer's preview.
     publication.redactions = [
         {k: v for k, v in r.items() if k != "text"} for r in (publication.redactions or [])]
-    return {"publication_id": publication.id}
+    return {"publication_id": publication.id, **people}
 
 
 def _unpublish(case, data, actor):

@@ -21,6 +21,7 @@ from core.extensions import db
 from core.forms import BaseForm
 from core.models import Unit
 from core.views.admin import MenuGroup, MenuItem, add_menu_item, require_staff
+from feedback import four_eyes
 from feedback import publication as service
 from feedback.case_access import case_scope_clause, require_on_case
 from feedback.models import CaseState, FeedbackCase, Publication
@@ -90,6 +91,8 @@ def _render(case: FeedbackCase, *, status: int = 200, edit_form: EditForm | None
         edit_findings=service.edit_findings(pub) if pub is not None else [],
         can_prepare=service.can_prepare(current_user, case),
         can_publish=service.can_publish(current_user, case),
+        may_publish_own=four_eyes.may_publish_own(case, pub, current_user),
+        writer_names=four_eyes.writer_names(pub) if pub is not None else [],
         is_published_state=case.state == CaseState.PUBLISHED.value,
         edit_form=edit_form, withdraw_form=withdraw_form or WithdrawForm(),
         confirm_form=ConfirmForm()), status
