@@ -11,8 +11,11 @@ item index
     100 × answers in the top two levels (4–5 of the 5-point scale, 2–3 of the 3-level quick
     form) / valid answers (1 … scale maximum). Blanks, "don't know" and out-of-range values
     are not valid; any such rows present in ``counts`` are counted in ``invalid`` so a
-    corrupted import shows. Suppressed rows keep their counts (``satisfied``, ``n_1`` …) for
-    analysts; anything published must drop them too, or the hidden index could be rebuilt.
+    corrupted import shows. The value ``NOT_APPLICABLE`` (0: "Không áp dụng", e.g. the PAKN
+    items II.E for a respondent who never sent a PAKN, DOMAIN.md §2.1) is excluded like a
+    blank and counted in ``not_applicable``, so distributions can show it apart. Suppressed
+    rows keep their counts (``satisfied``, ``n_1`` …) for analysts; anything published must
+    drop them too, or the hidden index could be rebuilt.
 element, component, overall
     ``aggregation="item_mean"``: mean of the child indices (element = mean of its items,
     component I policy / II services = mean of its elements, overall = mean of components),
@@ -51,6 +54,7 @@ import pandas as pd
 from analysis.intervals import two_proportion_test, wilson_interval
 
 __all__ = [
+    "NOT_APPLICABLE",
     "SipasIndices",
     "answer_counts",
     "compare_periods",
@@ -65,6 +69,11 @@ AGGREGATIONS = ("item_mean", "pooled", "weighted")
 COMPONENTS = {"I": "policy", "II": "services"}
 MAX_SCALE = 5
 VALUE_COLUMNS = [f"n_{value}" for value in range(1, MAX_SCALE + 1)]
+# The stored answer "not applicable to me" of a rating item (QĐ 1001 counts valid answers
+# only, so it counts like a blank for every index). One home: surveys import it from here.
+NOT_APPLICABLE = 0
+# The answer distribution every level carries: valid values 1…5, then "not applicable".
+DISTRIBUTION_COLUMNS = [*VALUE_COLUMNS, "not_applicable"]
 DEFAULT_MIN_N = 5
 
 _STAT_COLUMNS = ["n", "n_eff", "index", "ci_low", "ci_high", "mean_score", *VALUE_COLUMNS,
@@ -76,9 +85,9 @@ class SipasIndices:
     """The four levels, each a DataFrame keyed by the ``by`` columns.
 
     items      [*by, item_code, element, n, invalid, satisfied, n_eff, index, ci_low, ci_high,
-                mean_score, n_1 … n_5, suppressed]
+                mean_score, n_1 … n_5, not_applicable, suppressed]
     elements   [*by, element, component, items, n, n_eff, index, ci_low, ci_high, mean_score,
-                n_1 … n_5, suppressed]
+                n_1 … n_5, not_applicable, suppressed]
     components [*by, component, elements, n, n_eff, index, …]
     overall    [*by, components, n, n_eff, index, …]
     """
@@ -195,11 +204,12 @@ def _item_level(counts: pd.DataFrame, items: pd.DataFrame, by: list[str], weight
     if weight and (np.any(~np.isfinite(w)) or np.any(w < 0)):
         raise ValueError(f"weight: column {weight!r} must hold finite weights ≥ 0")
     satisfied = valid & (value >= scale_max - 1)
+    not_applicable = value == NOT_APPLICABLE
     parts = pd.DataFrame({
         **{key: merged[key] for key in by},
         "item_code": merged["item_code"],
         "n": np.where(valid, count, 0.0),
-        "invalid": np.where(valid, 0.0, count),
+        "invalid": np.where(valid | not_applicable, 0.0, count),
         "satisfied": np.where(satisfied, count, 0.0),
         "_w": np.where(valid, w * count, 0.0),
         "_w2": np.where(valid, w * w * count, 0.0),
@@ -207,6 +217,7 @@ def _item_level(counts: pd.DataFrame, items: pd.DataFrame, by: list[str], weight
         "_wsum": np.where(valid, w * count * value, 0.0),
         **{column: np.where(valid & (value == level), count, 0.0)
            for level, column in enumerate(VALUE_COLUMNS, start=1)},
+        "not_applicable": np.where(not_applicable, count, 0.0),
     })
     grouped = parts.groupby([*by, "item_code"], dropna=False, sort=True).sum().reset_index()
     grouped = grouped.merge(catalogue[["item_code", "element"]], on="item_code", how="left")
@@ -217,10 +228,10 @@ def _item_level(counts: pd.DataFrame, items: pd.DataFrame, by: list[str], weight
     grouped["_share"] = share.where(grouped["n"] > 0)
     grouped["mean_score"] = grouped["mean_score"].where(grouped["n"] > 0)
     _add_interval(grouped, confidence)
-    for column in ("n", "invalid", "satisfied", *VALUE_COLUMNS):
+    for column in ("n", "invalid", "satisfied", *DISTRIBUTION_COLUMNS):
         grouped[column] = grouped[column].astype("int64")
     return grouped[[*by, "item_code", "element", "n", "invalid", "satisfied", "n_eff",
-                    "index", "ci_low", "ci_high", "mean_score", *VALUE_COLUMNS]]
+                    "index", "ci_low", "ci_high", "mean_score", *DISTRIBUTION_COLUMNS]]
 
 
 def _add_interval(frame: pd.DataFrame, confidence: float) -> None:
@@ -250,7 +261,7 @@ def _parent_level(children: pd.DataFrame, by: list[str], level: str, child_count
     if pooled:
         frame["_wsat"] = frame["index"].fillna(0) / 100 * frame["n_eff"]
         frame["_wsum"] = frame["mean_score"].fillna(0) * frame["n_eff"]
-    sums = {"n": "sum", "_has": "sum", **{column: "sum" for column in VALUE_COLUMNS}}
+    sums = {"n": "sum", "_has": "sum", **{column: "sum" for column in DISTRIBUTION_COLUMNS}}
     means = {"_n_eff": "mean", "_index": "mean", "_mean": "mean", "_child": "nunique"}
     aggregations = {**sums, **means}
     if pooled:
@@ -269,10 +280,10 @@ def _parent_level(children: pd.DataFrame, by: list[str], level: str, child_count
     grouped["mean_score"] = grouped["mean_score"].where(grouped["_has"] > 0)
     grouped[child_count] = grouped["_child"].astype("int64")
     _add_interval(grouped, confidence)
-    for column in ("n", *VALUE_COLUMNS):
+    for column in ("n", *DISTRIBUTION_COLUMNS):
         grouped[column] = grouped[column].astype("int64")
     return grouped[[*keys, child_count, "n", "n_eff", "index", "ci_low", "ci_high",
-                    "mean_score", *VALUE_COLUMNS]]
+                    "mean_score", *DISTRIBUTION_COLUMNS]]
 
 
 def _suppress(frame: pd.DataFrame, min_n: int) -> pd.DataFrame:

@@ -67,6 +67,8 @@ class IndexRow:
     mean_score: float | None
     suppressed: bool
     distribution: tuple[int, ...] = ()
+    # Answers "không áp dụng": outside n and every index, shown beside the distribution.
+    not_applicable: int = 0
     change: float | None = None
     p_value: float | None = None
     significant: bool = False
@@ -93,6 +95,7 @@ def _row(key: str, label: str, record: pd.Series, *, change: pd.Series | None = 
         ci_high=_value(record["ci_high"]), n=int(record["n"]), n_eff=float(record["n_eff"]),
         mean_score=_value(record["mean_score"]), suppressed=bool(record["suppressed"]),
         distribution=tuple(int(record[column]) for column in VALUE_COLUMNS),
+        not_applicable=int(record.get("not_applicable", 0)),
         change=None if change is None else _value(change["change_points"]),
         p_value=None if change is None else _value(change["p_value"]),
         significant=False if change is None else bool(change["significant"]),

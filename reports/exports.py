@@ -141,7 +141,8 @@ def items_table(dashboard: Dashboard) -> ExportTable:
     columns = [Column(_("Item code")), Column(_("Item")), Column(_("Element")),
                *_index_columns(), Column(_("Mean score"), "score"),
                Column(_("Target (%)"), "index"),
-               *[Column(str(level), "count") for level in range(1, 6)]]
+               *[Column(str(level), "count") for level in range(1, 6)],
+               Column(_("Not applicable"), "count")]
     rows = []
     for row in dashboard.items:
         # The page's label is "code · wording": keep the wording alone beside the code.
@@ -155,9 +156,10 @@ def items_table(dashboard: Dashboard) -> ExportTable:
 
 def _distribution(row: IndexRow) -> list[int | None]:
     # Counts of a hidden cell would let anyone rebuild its index: blank, like the page's "—".
+    # Answers "not applicable" are outside the index and stay shown: they say why n is small.
     if row.suppressed:
-        return [None] * 5
-    return list(row.distribution) or [None] * 5
+        return [None] * 5 + [row.not_applicable]
+    return (list(row.distribution) or [None] * 5) + [row.not_applicable]
 
 
 def _unit_codes(dashboard: Dashboard) -> dict[str, str]:
@@ -203,7 +205,7 @@ def distribution_table(dashboard: Dashboard) -> ExportTable:
     columns = [Column(_("Code")), Column(_("Element")),
                *[Column(f"{level} – {label}", "count")
                  for level, label in enumerate(SCALE5_LABELS, start=1)],
-               Column(_("Answers (n)"), "count")]
+               Column(_("Not applicable"), "count"), Column(_("Answers (n)"), "count")]
     rows = [[row.key, row.label, *_distribution(row), row.n] for row in dashboard.elements]
     return ExportTable("distribution", _("Answer distribution"), columns, rows)
 

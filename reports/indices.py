@@ -52,7 +52,7 @@ class SipasReport:
     ranking: pd.DataFrame                # rank_units on the children's overall index
     trend: SipasIndices                  # by period label over the last periods
     trend_labels: list[str]
-    sample: pd.DataFrame                 # unit × channel × quality → responses (est.)
+    sample: pd.DataFrame                 # unit × channel × quality → responses (counted)
     fresh: bool
     refreshed_at: datetime | None
     unit_names: dict[int, str] = field(default_factory=dict)
@@ -197,7 +197,8 @@ def _sample(filters: ReportFilters, unit_ids: list[int], groups: dict[int, int],
             shown: set[int], first: date, last: date) -> pd.DataFrame:
     """Responses by child unit, channel and quality, flagged ones always shown (even when
     excluded from the figures) so a burst or a bad import is visible. Read from the month
-    response counts (``surveys.frames.month_response_counts``)."""
+    response counts (``surveys.frames.month_response_counts``): one per response stored, never
+    estimated from answers, since items may be left blank or answered "not applicable"."""
     counts = month_response_counts(
         unit_ids=unit_ids, campaign=filters.campaign, since=_month(first), until=_month(last),
         channels=[filters.channel] if filters.channel else None, unit_groups=groups)

@@ -21,6 +21,7 @@ from surveys.instrument_rules import (
     MAX_TEXT_LENGTH,
     SCALE_SIZES,
     SECTION_CODE,
+    scale_values,
 )
 from surveys.models.instruments import AnswerType, InstrumentVersion, Item, Section
 
@@ -214,7 +215,8 @@ def _checked_choices(data: ItemData) -> list[dict[str, Any]] | None:
         choices = DEFAULT_CHOICES.get(answer_type)
     values = [choice["value"] for choice in choices or []]
     size = SCALE_SIZES.get(answer_type)
-    if size is not None and values != list(range(1, size + 1)):
+    # A scale may end with "0|Không áp dụng|Not applicable" (surveys.instrument_rules).
+    if size is not None and scale_values(choices or []) != list(range(1, size + 1)):
         message = _("A %(size)s-point scale needs one line for each value from 1 to %(size)s, "
                     "in order.", size=size)
     elif answer_type == AnswerType.YESNO.value and len(values) != 2:

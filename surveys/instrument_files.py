@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from analysis.sipas import NOT_APPLICABLE
 from surveys.instrument_rules import (
     ANSWER_TYPES,
     ELEMENT_TYPES,
@@ -22,8 +23,10 @@ from surveys.instrument_rules import (
     INSTRUMENT_CODE,
     ITEM_CODE,
     MAX_TEXT_LENGTH,
+    NOT_APPLICABLE_TYPES,
     SCALE_SIZES,
     SECTION_CODE,
+    scale_values,
 )
 from surveys.models.instruments import AnswerType
 
@@ -282,13 +285,25 @@ class _Checker:
             return None
         values = [choice["value"] for choice in choices]
         size = SCALE_SIZES.get(answer_type)
-        if size is not None and values != list(range(1, size + 1)):
+        if size is not None and scale_values(choices) != list(range(1, size + 1)):
             self.add(where, f"{answer_type} needs choices valued 1 to {size} in order")
+        self.not_applicable_choice(values, answer_type, where)
         if answer_type == AnswerType.YESNO.value and len(values) != 2:
             self.add(where, "yesno needs exactly two choices")
         if answer_type in (AnswerType.SINGLE.value, AnswerType.MULTI.value) and len(values) < 2:
             self.add(where, f"{answer_type} needs at least two choices")
         return choices
+
+    def not_applicable_choice(self, values: list, answer_type: str, where: str) -> None:
+        """Value 0 means "not applicable" (surveys.instrument_rules): rating scales only, and
+        after the scale, where the form shows it."""
+        if NOT_APPLICABLE not in values:
+            return
+        if answer_type not in NOT_APPLICABLE_TYPES:
+            self.add(where, f"value {NOT_APPLICABLE} (not applicable) is only for rating scales "
+                            f"({', '.join(sorted(NOT_APPLICABLE_TYPES))})")
+        elif values[-1] != NOT_APPLICABLE:
+            self.add(where, f"the not-applicable choice (value {NOT_APPLICABLE}) comes last")
 
     def choice_list(self, value: Any, where: str) -> list | None:
         if not isinstance(value, list) or not value:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from analysis.sipas import NOT_APPLICABLE
 from surveys.models.instruments import AnswerType
 
 # SIPAS groups an item can score (QĐ 1001): Vietnamese and English names.
@@ -46,6 +47,21 @@ DEFAULT_CHOICES: dict[str, list[dict[str, Any]]] = {
     ],
 }
 MAX_TEXT_LENGTH = 10_000
+# A rating item that does not concern every respondent (the PAKN items II.E concern only those
+# who sent a PAKN, Q8 item 7) may list one more choice after its scale: the value
+# NOT_APPLICABLE (0), "Không áp dụng". It is stored as given and counted like a blank by every
+# index (QĐ 1001 counts valid answers only; analysis.sipas).
+NOT_APPLICABLE_TYPES = frozenset(SCALE_SIZES)
+
+
+def offers_not_applicable(answer_type: str, choices: list[dict[str, Any]] | None) -> bool:
+    return answer_type in NOT_APPLICABLE_TYPES and any(
+        choice.get("value") == NOT_APPLICABLE for choice in choices or [])
+
+
+def scale_values(choices: list[dict[str, Any]]) -> list[Any]:
+    """The values of a rating scale's choices without its "not applicable" choice."""
+    return [choice["value"] for choice in choices if choice["value"] != NOT_APPLICABLE]
 
 INSTRUMENT_CODE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 SECTION_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")

@@ -30,6 +30,7 @@ from core.jobs import register_periodic_job
 from surveys.models import (
     Response,
     RollupCount,
+    RollupDayResponses,
     RollupMonthCount,
     RollupMonthResponses,
     RollupMonthState,
@@ -129,25 +130,29 @@ def rebuild_month_summary(month: date | None = None) -> None:
 
 
 def _rebuild_month_responses(month: date | None) -> None:
-    """Responses per month × campaign × unit × channel × quality: those of the unit's
-    most-answered item (every desk-form item is required, so this is exact there)."""
-    months = RollupMonthCount.__table__.c
-    keys = (months.month, months.campaign_key, months.unit_id, months.channel, months.quality)
-    per_item = select(*keys, func.sum(months["count"]).label("answers")) \
-        .group_by(*keys, months.item_code)
-    remove = delete(RollupMonthResponses)
-    if month is not None:
-        per_item = per_item.where(months.month == month)
-        remove = remove.where(RollupMonthResponses.month == month)
-    per_item = per_item.subquery()
-    grouped = [per_item.c[name] for name in ("month", "campaign_key", "unit_id", "channel",
-                                             "quality")]
+    """Responses per month × campaign × unit × channel × quality: the daily response counts
+    (one per response, ``surveys.rollups``) summed by month, never estimated from answers."""
+    daily = RollupDayResponses.__table__.c
     target = RollupMonthResponses.__table__
+    remove = delete(RollupMonthResponses)
+    months = [month] if month is not None else _response_months()
+    if month is not None:
+        remove = remove.where(RollupMonthResponses.month == month)
     db.session.execute(remove)
-    db.session.execute(insert(target).from_select(
-        [target.c[name] for name in ("month", "campaign_key", "unit_id", "channel", "quality",
-                                     "responses")],
-        select(*grouped, func.max(per_item.c.answers)).group_by(*grouped)))
+    keys = (daily.campaign_key, daily.unit_id, daily.channel, daily.quality)
+    for first in months:
+        source = (select(literal(first, type_=target.c.month.type).label("month"), *keys,
+                         func.sum(daily.responses))
+                  .where(daily.day >= first, daily.day < _next_month(first)).group_by(*keys))
+        db.session.execute(insert(target).from_select(
+            [target.c[name] for name in ("month", "campaign_key", "unit_id", "channel",
+                                         "quality", "responses")], source))
+
+
+def _response_months() -> list[date]:
+    first, last = db.session.execute(
+        select(func.min(RollupDayResponses.day), func.max(RollupDayResponses.day))).one()
+    return _months_between(first, last) if first is not None else []
 
 
 def _months_between(first: date, last: date) -> list[date]:
@@ -169,7 +174,8 @@ def refresh_month_rollups(*, full: bool = False) -> MonthRefresh:
         db.session.execute(delete(RollupMonthCount))
         db.session.execute(delete(RollupMonthSummary))
         db.session.execute(delete(RollupMonthResponses))
-        months = _months_between(first, last) if first is not None else []
+        months = sorted(set(_months_between(first, last) if first is not None else [])
+                        | set(_response_months()))
         newer = Response.id > 0
     else:
         newer = Response.id > state.watermark_response_id

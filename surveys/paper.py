@@ -19,11 +19,13 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from analysis.sipas import NOT_APPLICABLE
 from core.audit import record_audit
 from core.clock import LOCAL_TZ, today
 from core.exceptions import ServiceError
 from core.extensions import db
 from core.models import Unit, User
+from surveys.instrument_rules import offers_not_applicable
 from surveys.models import AnswerType, Campaign, Channel, InstrumentVersion, Item, Response
 from surveys.points import published_versions
 from surveys.responses import (
@@ -51,6 +53,19 @@ class PaperField:
     @property
     def name(self) -> str:
         return FIELD_PREFIX + self.item.code
+
+    @property
+    def scale(self) -> tuple[int, ...]:
+        """The rating values, without "not applicable" (typed as 0, shown apart)."""
+        return tuple(value for value in self.allowed if value != NOT_APPLICABLE)
+
+    @property
+    def not_applicable_label(self) -> str | None:
+        """The item's "Không áp dụng" wording when it offers one (typed as 0)."""
+        if not offers_not_applicable(self.item.answer_type, self.item.choices):
+            return None
+        return next(choice["vi"] for choice in self.item.choices or []
+                    if choice["value"] == NOT_APPLICABLE)
 
 
 @dataclass

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
+from analysis.sipas import NOT_APPLICABLE
 from core.access import Actor
 from core.audit import record_audit
 from core.clock import LOCAL_TZ, local, now
@@ -27,6 +28,7 @@ from core.extensions import db
 from core.models import Unit, User
 from core.spreadsheets import RowError, Table, clean_cell
 from core.text import fold
+from surveys.instrument_rules import offers_not_applicable
 from surveys.models import AnswerType, Channel, InstrumentVersion, Item, SurveyImport
 from surveys.response_import_files import Upload, read_upload_table
 from surveys.responses import SubmittedResponse, submit_response
@@ -47,6 +49,8 @@ VI_LABELS = {
     AnswerType.SCALE3: ("Không hài lòng", "Hài lòng", "Rất hài lòng"),
     AnswerType.YESNO: ("Có", "Không"),
 }
+# Short ways survey files write "not applicable" (besides the item's own wording and 0).
+NOT_APPLICABLE_LABELS = ("Không áp dụng", "Not applicable", "N/A", "KAD")
 
 
 @dataclass
@@ -127,6 +131,8 @@ def answer_labels(item: Item) -> dict[str, int]:
             pairs += choice_labels(item, locale)
     if not item.choices:
         pairs += list(enumerate(VI_LABELS.get(AnswerType(item.answer_type), ()), start=1))
+    if offers_not_applicable(item.answer_type, item.choices):
+        pairs += [(NOT_APPLICABLE, label) for label in NOT_APPLICABLE_LABELS]
     labels: dict[str, int] = {}
     folded: dict[str, int | None] = {}
     for value, label in pairs:

@@ -8,6 +8,7 @@ the rules are the same whoever typed the answers. Services flush; the caller com
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from analysis.sipas import NOT_APPLICABLE
 from core.clock import local, now
 from core.exceptions import ServiceError
 from core.extensions import db
@@ -35,6 +37,7 @@ from surveys.models import (
 )
 from surveys.rating_codes import RATED_TYPES, encode_ratings, rated_codes
 from surveys.rollups import (  # the recount and its check are re-exported for callers here
+    increment_response_count,
     increment_rollups,
     recount_rollups,
     rollup_differences,
@@ -95,7 +98,7 @@ def text_limit(item: Item) -> int:
 def is_low_rating(item: Item, value: object) -> bool:
     """An element item rated 1 or 2 on the 5-point scale (1 on the 3-level quick scale):
     the thank-you page then offers to send a PAKN."""
-    if item.element is None or not isinstance(value, int) or isinstance(value, bool):
+    if item.element is None or not _is_int(value) or value == NOT_APPLICABLE:
         return False
     if item.answer_type == AnswerType.SCALE5:
         return value <= 2
@@ -185,6 +188,8 @@ def submit_response(data: SubmittedResponse) -> Response:
         db.session.add(ResponseDemographics(response_id=response.id, answers=demographics))
     increment_rollups(rollup_rows(campaign.id if campaign else None, response.unit_id, day,
                                   response.channel, response.quality, answers))
+    increment_response_count(campaign.id if campaign else None, response.unit_id, day,
+                             response.channel, response.quality)
     db.session.flush()
     return response
 
@@ -258,7 +263,19 @@ def _clean(items: dict[str, Item], data: SubmittedResponse):
     for item in items.values():
         if item.required and not any(item.code in part for part in parts):
             raise _refuse(_("Please answer question %(code)s.", code=item.code), item.code)
+    if not has_rating(items.values(), parts[0]):
+        raise ServiceError(_("Please rate at least one question."), status=400)
     return parts[0], parts[1], parts[2]
+
+
+def has_rating(items: Iterable[Item], answers: dict[str, Any]) -> bool:
+    """Whether ``answers`` rate something: a questionnaire with rated items takes no response
+    without one rating ("not applicable" is no rating), whichever items it requires. A
+    questionnaire of text questions only has nothing to rate."""
+    rated = [item.code for item in items
+             if not item.demographic and item.answer_type in RATED_TYPES]
+    return not rated or any(
+        answers.get(code) not in (None, NOT_APPLICABLE) for code in rated)
 
 
 def _clean_value(item: Item, value: Any) -> Any:

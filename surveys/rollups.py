@@ -1,8 +1,11 @@
-"""Rollup counts (campaign × unit × item × day × channel × quality × value → count).
+"""Rollup counts (campaign × unit × item × day × channel × quality × value → count) and
+response counts (campaign × unit × day × channel × quality → responses).
 
-``submit_response`` increments them in the response's own transaction with an upsert, so
+``submit_response`` increments both in the response's own transaction with an upsert, so
 dashboards read counts instead of millions of rows; ``recount_rollups`` rebuilds them from the
-raw responses (a job), and ``rollup_differences`` is the check that both agree.
+raw responses (a job), and ``rollup_differences`` / ``response_count_differences`` are the
+checks that both agree. Sample sizes come from the response counts, never from answer counts:
+items may be left blank or answered "not applicable".
 """
 
 from __future__ import annotations
@@ -13,14 +16,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import Date, cast, delete, func, insert, literal_column, select, text
 
+from core.clock import LOCAL_TZ, now
 from core.extensions import db
-from surveys.models import RollupCount
+from surveys.models import Response, RollupCount, RollupDayResponses
 from surveys.recount_frames import raw_answer_counts
 
 RollupKey = tuple[int, int, str, date, str, str, int]
 KEY_COLUMNS = ("campaign_key", "unit_id", "item_code", "day", "channel", "quality", "value")
+ResponseKey = tuple[int, int, date, str, str]
+RESPONSE_KEY_COLUMNS = ("campaign_key", "unit_id", "day", "channel", "quality")
 NO_CAMPAIGN = 0  # RollupCount.campaign_key for ratings outside any campaign
 _CHUNK = 5000
 
@@ -94,6 +100,66 @@ DO UPDATE SET count = survey_rollup_counts.count + 1
 """)
 
 
+def increment_response_count(campaign_id: int | None, unit_id: int, day: date, channel: str,
+                             quality: str) -> None:
+    """responses + 1 for the response's key (a new row when it is new), in the caller's
+    transaction."""
+    table = RollupDayResponses.__table__
+    stmt = _dialect_insert()(table).values(
+        campaign_key=campaign_id or NO_CAMPAIGN, unit_id=unit_id, day=day, channel=channel,
+        quality=quality, responses=1)
+    db.session.execute(stmt.on_conflict_do_update(
+        index_elements=list(RESPONSE_KEY_COLUMNS),
+        set_={"responses": table.c.responses + 1}))
+
+
+def _local_day(column):
+    """The Vietnam calendar day of a stored (naive UTC) moment, in SQL. Vietnam keeps one
+    offset all year (UTC+7, no daylight saving), so a fixed shift is exact."""
+    offset = LOCAL_TZ.utcoffset(now().replace(tzinfo=None))
+    assert offset is not None
+    hours = int(offset.total_seconds() // 3600)
+    if db.session.get_bind().dialect.name == "sqlite":
+        return func.date(column, f"{hours:+d} hours")
+    return cast(column + literal_column(f"interval '{hours} hours'"), Date)
+
+
+def recount_responses_from_raw() -> Counter[ResponseKey]:
+    """Responses per key, counted from the response rows in one grouped query."""
+    table = Response.__table__.c
+    day = _local_day(table.submitted_at).label("day")
+    keys = (func.coalesce(table.campaign_id, NO_CAMPAIGN), table.unit_id, day, table.channel,
+            table.quality)
+    counted: Counter[ResponseKey] = Counter()
+    for campaign, unit, local_day, channel, quality, count in db.session.execute(
+            select(*keys, func.count()).group_by(*keys)):
+        when = local_day if isinstance(local_day, date) else date.fromisoformat(local_day)
+        counted[(int(campaign), int(unit), when, channel, quality)] += int(count)
+    return counted
+
+
+def stored_response_counts() -> Counter[ResponseKey]:
+    columns = [getattr(RollupDayResponses, name) for name in RESPONSE_KEY_COLUMNS]
+    return Counter({tuple(row[:-1]): row[-1] for row in db.session.execute(
+        select(*columns, RollupDayResponses.responses)) if row[-1]})
+
+
+def response_count_differences() -> list[tuple[ResponseKey, int, int]]:
+    """(key, stored, recounted) wherever the response counts disagree with the responses."""
+    stored, recounted = stored_response_counts(), recount_responses_from_raw()
+    return [(key, stored.get(key, 0), recounted.get(key, 0))
+            for key in sorted(set(stored) | set(recounted))
+            if stored.get(key, 0) != recounted.get(key, 0)]
+
+
+def _recount_responses() -> None:
+    db.session.execute(delete(RollupDayResponses))
+    rows = [dict(zip(RESPONSE_KEY_COLUMNS, key, strict=True), responses=count)
+            for key, count in sorted(recount_responses_from_raw().items())]
+    for chunk in _chunks(rows, _CHUNK):
+        db.session.execute(insert(RollupDayResponses.__table__), chunk)
+
+
 def recount_from_raw() -> Counter[RollupKey]:
     """The rollup as the raw responses say it should be (read in chunks, counted with numpy:
     ``surveys.recount_frames``)."""
@@ -116,14 +182,16 @@ def stored_rollups() -> Counter[RollupKey]:
 
 
 def recount_rollups() -> int:
-    """Replace the whole rollup with a recount from raw rows; return the number of rows.
-    Flushes only: the caller commits (one transaction, so readers never see it half-done)."""
+    """Replace the whole rollup and the response counts with a recount from raw rows; return
+    the number of rollup rows. Flushes only: the caller commits (one transaction, so readers
+    never see it half-done)."""
     counts = recount_from_raw()
     db.session.execute(delete(RollupCount))
     rows = [dict(zip(KEY_COLUMNS, key, strict=True), count=count)
             for key, count in sorted(counts.items())]
     for chunk in _chunks(rows, _CHUNK):
         db.session.execute(insert(RollupCount.__table__), chunk)
+    _recount_responses()
     db.session.flush()
     return len(rows)
 
@@ -137,7 +205,7 @@ def rollup_differences() -> list[RollupDifference]:
 
 
 def rollup_matches_raw() -> bool:
-    return not rollup_differences()
+    return not rollup_differences() and not response_count_differences()
 
 
 def _chunks(rows: list[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:

@@ -24,6 +24,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.clock import now
 from core.forms import BaseForm
+from surveys.instrument_rules import offers_not_applicable
 from surveys.models import AnswerType, InstrumentVersion, Item, Section, VersionStatus
 from surveys.responses import RATED_TYPES, SCALE_SIZES, allowed_values, text_limit
 
@@ -240,6 +241,8 @@ class Question:
     item: Item
     field: Any
     scale: int  # number of points for rating scales (0 for other types)
+    # The scale ends with "Không áp dụng" (value 0, surveys.instrument_rules), shown apart.
+    not_applicable: bool = False
 
 
 @dataclass
@@ -285,7 +288,8 @@ def form_layout(form: SurveyForm, version: InstrumentVersion, locale: str) -> li
         Fieldset(item_text(section, locale), section.element, [
             Question(item, form[by_code[item.code]],
                      SCALE_SIZES.get(AnswerType(item.answer_type), 0)
-                     if item.answer_type in RATED_TYPES else 0)
+                     if item.answer_type in RATED_TYPES else 0,
+                     offers_not_applicable(item.answer_type, item.choices))
             for item in section.items])
         for section in version.sections if section.items
     ]

@@ -101,6 +101,22 @@ class RollupCount(db.Model):
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class RollupDayResponses(db.Model):
+    """Responses per campaign × unit × day × channel × quality, counted from the responses
+    themselves (one per response, in its own transaction, whatever it answered): the sample
+    sizes. Answer counts cannot give them once items may be left blank or answered "not
+    applicable" (issue 15: a most-answered item said 1,945 of 2,000)."""
+
+    __tablename__ = "survey_rollup_day_responses"
+
+    campaign_key: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    quality: Mapped[str] = mapped_column(String(16), primary_key=True)
+    responses: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class RollupMonthCount(db.Model):
     """The daily rollup summed by calendar month (``month`` is its first day): what dashboards
     read, 30 times fewer rows than the daily table. Rebuilt month by month from the daily rows
@@ -140,9 +156,8 @@ class RollupMonthSummary(db.Model):
 
 class RollupMonthResponses(db.Model):
     """Responses per month × campaign × unit × channel × quality: the sample sizes a dashboard
-    shows beside its figures, without summing millions of answer counts on every view. Derived
-    from ``RollupMonthCount`` with it: a unit's responses are those of its most-answered item
-    (exact for forms whose items are all required, like the desk form)."""
+    shows beside its figures. The daily ``RollupDayResponses`` summed by month, rebuilt with
+    ``RollupMonthCount``."""
 
     __tablename__ = "survey_rollup_month_responses"
 

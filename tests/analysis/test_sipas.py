@@ -30,15 +30,17 @@ from analysis.sipas import (
     target_gaps,
 )
 
+# The distribution: valid values 1…5, then answers "not applicable" (value 0, DOMAIN.md §2.1).
+DIST = [*VALUE_COLUMNS, "not_applicable"]
 ITEM_COLUMNS = ["item_code", "element", "n", "invalid", "satisfied", "n_eff", "index",
-                "ci_low", "ci_high", "mean_score", *VALUE_COLUMNS, "suppressed"]
+                "ci_low", "ci_high", "mean_score", *DIST, "suppressed"]
 ELEMENT_COLUMNS = ["element", "component", "items", "n", "n_eff", "index", "ci_low",
-                   "ci_high", "mean_score", *VALUE_COLUMNS, "suppressed"]
+                   "ci_high", "mean_score", *DIST, "suppressed"]
 COMPONENT_COLUMNS = ["component", "elements", "n", "n_eff", "index", "ci_low", "ci_high",
-                     "mean_score", *VALUE_COLUMNS, "suppressed"]
+                     "mean_score", *DIST, "suppressed"]
 OVERALL_COLUMNS = ["components", "n", "n_eff", "index", "ci_low", "ci_high", "mean_score",
-                   *VALUE_COLUMNS, "suppressed"]
-INT_COLUMNS = ["n", "invalid", "satisfied", "items", "elements", "components", *VALUE_COLUMNS]
+                   *DIST, "suppressed"]
+INT_COLUMNS = ["n", "invalid", "satisfied", "items", "elements", "components", *DIST]
 
 
 def wilson_percent(successes: float, n: float, confidence: float = 0.95) -> tuple[float, float]:
@@ -69,7 +71,7 @@ def with_interval(row: dict, share: float | None, n_eff: float) -> dict:
 
 
 def distribution(**levels: int) -> dict:
-    return {column: levels.get(column, 0) for column in VALUE_COLUMNS}
+    return {column: levels.get(column, 0) for column in DIST}
 
 
 # --- a small survey worked out by hand ------------------------------------------------------
@@ -83,7 +85,7 @@ CATALOGUE = pd.DataFrame({
 
 def hand_counts() -> pd.DataFrame:
     rows = [
-        # A1: valid 5×3, 4×2, 3×1, 2×1, 1×1 → n 8; invalid 0×1, 6×1, 9×2 → 4.
+        # A1: valid 5×3, 4×2, 3×1, 2×1, 1×1 → n 8; not applicable 0×1; invalid 6×1, 9×2 → 3.
         ("A1", 5, 3), ("A1", 4, 2), ("A1", 3, 1), ("A1", 2, 1), ("A1", 1, 1),
         ("A1", 0, 1), ("A1", 6, 1), ("A1", 9, 2),
         # A2: 4×4, 2×2 → n 6.
@@ -110,7 +112,8 @@ def test_item_level_by_hand():
     #     the 4 and the 5 are out of range: invalid 2.
     # Unweighted: n_eff = n. Intervals: statsmodels Wilson on (satisfied, n).
     rows = [
-        ("A1", "II.A", 8, 4, 5, 29 / 8, distribution(n_1=1, n_2=1, n_3=1, n_4=2, n_5=3)),
+        ("A1", "II.A", 8, 3, 5, 29 / 8,
+         distribution(n_1=1, n_2=1, n_3=1, n_4=2, n_5=3, not_applicable=1)),
         ("A2", "II.A", 6, 0, 4, 20 / 6, distribution(n_2=2, n_4=4)),
         ("B1", "II.B", 6, 0, 5, 26 / 6, distribution(n_1=1, n_5=5)),
         ("P1", "I.A", 10, 0, 5, 3.5, distribution(n_3=5, n_4=5)),
@@ -125,7 +128,7 @@ def test_item_level_by_hand():
     assert_frame_equal(result, expected)
 
 
-@pytest.mark.parametrize("value", [0, 6, 9, -1, 4.5])
+@pytest.mark.parametrize("value", [6, 9, -1, 4.5])
 def test_values_outside_one_to_five_are_counted_invalid(value):
     counts = pd.DataFrame({"item_code": ["A1", "A1", "A1"], "value": [5, 2, value],
                            "count": [3, 3, 7]})
@@ -135,6 +138,18 @@ def test_values_outside_one_to_five_are_counted_invalid(value):
     assert row["index"] == pytest.approx(50.0)
     assert row["mean_score"] == pytest.approx((5 * 3 + 2 * 3) / 6)
     assert row[VALUE_COLUMNS].tolist() == [0, 3, 0, 0, 3]
+
+
+def test_not_applicable_counts_like_a_blank_and_shows_apart():
+    # QĐ 1001 counts valid answers only (DOMAIN.md §2.1-2.2): of 5, 4, 2 and two "không áp
+    # dụng" (0), the valid answers are 3, the satisfied ones 2 → 200/3 %; the two 0 are
+    # neither valid nor invalid.
+    counts = pd.DataFrame({"item_code": ["A1"] * 4, "value": [5, 4, 2, 0],
+                           "count": [1, 1, 1, 2]})
+    row = sipas_indices(counts, CATALOGUE, min_n=1).items.iloc[0]
+    assert (row["n"], row["invalid"], row["not_applicable"]) == (3, 0, 2)
+    assert row["index"] == pytest.approx(200 / 3)
+    assert row["mean_score"] == pytest.approx(11 / 3)
 
 
 def test_three_level_form_counts_two_and_three_as_satisfied():
@@ -170,7 +185,7 @@ def test_parents_item_mean_by_hand():
                        "suppressed": False}, 0.5, 10.0),
         with_interval({"element": "II.A", "component": "II", "items": 2, "n": 14,
                        "mean_score": (29 / 8 + 20 / 6) / 2,
-                       **distribution(n_1=1, n_2=3, n_3=1, n_4=6, n_5=3),
+                       **distribution(n_1=1, n_2=3, n_3=1, n_4=6, n_5=3, not_applicable=1),
                        "suppressed": False}, ii_a / 100, 7.0),
         with_interval({"element": "II.B", "component": "II", "items": 1, "n": 6,
                        "mean_score": 26 / 6, **distribution(n_1=1, n_5=5),
@@ -186,7 +201,7 @@ def test_parents_item_mean_by_hand():
         with_interval({"component": "I", "elements": 1, "n": 10, "mean_score": 3.5,
                        **distribution(n_3=5, n_4=5), "suppressed": False}, 0.5, 10.0),
         with_interval({"component": "II", "elements": 2, "n": 20, "mean_score": ii_mean,
-                       **distribution(n_1=2, n_2=3, n_3=1, n_4=6, n_5=8),
+                       **distribution(n_1=2, n_2=3, n_3=1, n_4=6, n_5=8, not_applicable=1),
                        "suppressed": False}, ii / 100, 6.5),
     ], COMPONENT_COLUMNS)
     assert_frame_equal(result.components, expected_components)
@@ -194,7 +209,7 @@ def test_parents_item_mean_by_hand():
     # Q3 has no element, so it is not in n.
     expected_overall = table([
         with_interval({"components": 2, "n": 30, "mean_score": (3.5 + ii_mean) / 2,
-                       **distribution(n_1=2, n_2=3, n_3=6, n_4=11, n_5=8),
+                       **distribution(n_1=2, n_2=3, n_3=6, n_4=11, n_5=8, not_applicable=1),
                        "suppressed": False}, (50 + ii) / 200, 8.25),
     ], OVERALL_COLUMNS)
     assert_frame_equal(result.overall, expected_overall)
@@ -349,12 +364,14 @@ def reference_indices(answers: pd.DataFrame, catalogue: pd.DataFrame, by: list[s
     for (group, code), answered in sorted(values.items()):
         valid = [v for v in answered if 1 <= v <= scale[code]]
         satisfied = [v for v in valid if v >= scale[code] - 1]
-        n = len(valid)
+        n, not_applicable = len(valid), answered.count(0)
         row = {**dict(zip(by, group, strict=True)), "item_code": code,
-               "element": element_of.get(code), "n": n, "invalid": len(answered) - n,
+               "element": element_of.get(code), "n": n,
+               "invalid": len(answered) - n - not_applicable,
                "satisfied": len(satisfied),
                "mean_score": sum(valid) / n if n else np.nan,
                **{f"n_{level}": valid.count(level) for level in range(1, 6)},
+               "not_applicable": not_applicable,
                "suppressed": n < 1}
         items.append(with_interval(row, len(satisfied) / n if n else None, float(n)))
 
@@ -376,7 +393,7 @@ def reference_indices(answers: pd.DataFrame, catalogue: pd.DataFrame, by: list[s
                    "n": sum(m["n"] for m in members),
                    "mean_score": (sum(m["mean_score"] for m in answered) / len(answered)
                                   if answered else np.nan),
-                   **{c: sum(m[c] for m in members) for c in VALUE_COLUMNS},
+                   **{c: sum(m[c] for m in members) for c in DIST},
                    "suppressed": n_eff < 1}
             rows.append(with_interval(row, share, n_eff))
         return rows
@@ -457,7 +474,8 @@ def test_answer_counts_equals_precounted_rows():
     from_counts = sipas_indices(precounted, SURVEY_CATALOGUE, by=by)
     for level in ("items", "elements", "components", "overall"):
         assert_frame_equal(getattr(from_raw, level), getattr(from_counts, level), obj=level)
-    assert from_raw.items["n"].sum() + from_raw.items["invalid"].sum() == len(answers)
+    assert (from_raw.items["n"].sum() + from_raw.items["invalid"].sum()
+            + from_raw.items["not_applicable"].sum()) == len(answers)
 
 
 def test_answer_counts_counts_each_value():
@@ -588,7 +606,7 @@ def test_only_invalid_answers_give_nan_and_no_parent_figure():
     counts = pd.DataFrame({"item_code": ["B1", "B1"], "value": [0, 9], "count": [7, 8]})
     result = sipas_indices(counts, CATALOGUE, min_n=1)
     item = result.items.iloc[0]
-    assert (item["n"], item["invalid"], item["n_eff"]) == (0, 15, 0.0)
+    assert (item["n"], item["invalid"], item["not_applicable"], item["n_eff"]) == (0, 8, 7, 0.0)
     assert item["suppressed"] and np.isnan(item["index"]) and np.isnan(item["mean_score"])
     element = result.elements.iloc[0]
     assert element["items"] == 0 and element["n"] == 0 and element["suppressed"]

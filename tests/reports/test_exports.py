@@ -108,13 +108,16 @@ def test_workbook_matches_the_dashboard_cell_by_cell(client, login, rated):
     assert trend[0][-1] == pytest.approx(float(_page_values(html, "trend-table")["overall"]))
 
     dist_header, dist = _records(book["Answer distribution"])
-    # II.A: three items × (5, 5, 4, 3, 2, 1 and five 5s) → level 5: 3 × 7 = 21, level 1: 3.
-    assert dist[0][2:8] == [3, 3, 3, 3, 21, 33]
+    # II.A: three items × (5, 5, 4, 3, 2, 1 and five 5s) → level 5: 3 × 7 = 21, level 1: 3;
+    # no answer "not applicable" (issue 15: its own column, before n).
+    assert dist_header[7] == "Not applicable"
+    assert dist[0][2:9] == [3, 3, 3, 3, 21, 0, 33]
 
     items_header, items = _records(book["By item"])
     assert items[0][:3] == ["q9_24", items[0][1], "II.A"]
     assert items[0][items_header.index("Index (%)")] == pytest.approx(PROVINCE_INDEX)
-    assert items[0][-5:] == [1, 1, 1, 1, 7]
+    assert items_header[-1] == "Not applicable"
+    assert items[0][-6:] == [1, 1, 1, 1, 7, 0]
 
     sample_header, sample = _records(book["Sample"])
     assert sample[-1][0] == "Total" and sample[-1][-1] == 11
@@ -237,7 +240,8 @@ def test_hidden_figure_in_csv_is_text(client, login, org):
     login(client, org.analyst)
     rows = list(csv.reader(io.StringIO(client.get(CSV, query_string={
         "period": "2026-H1", "table": "distribution"}).data.decode("utf-8-sig"))))
-    assert rows[1][2:7] == ["", "", "", "", ""] and rows[1][7] == "6"
+    # The counts of a hidden cell are blank; "not applicable" (0 here) is outside the index.
+    assert rows[1][2:7] == ["", "", "", "", ""] and rows[1][7:9] == ["0", "6"]
     elements = list(csv.reader(io.StringIO(client.get(CSV, query_string={
         "period": "2026-H1"}).data.decode("utf-8-sig"))))
     assert elements[1][2] == "n < 5"

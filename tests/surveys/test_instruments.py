@@ -138,7 +138,9 @@ def test_desk_form_is_part_two_with_overall_and_comment(shipped):
     element_items = [item for item in version.items if item.element]
     assert sorted(item.code for item in element_items) == sorted(
         f"q9_{n}" for n in range(24, 40))
-    assert all(item.required and item.answer_type == "scale5" for item in element_items)
+    # Issue 15: no item is forced on a respondent it may not concern (QĐ 1001 counts valid
+    # answers only); the form asks for at least one rating instead (surveys.responses).
+    assert all(not item.required and item.answer_type == "scale5" for item in element_items)
     assert set(items) - {item.code for item in element_items} == {"overall", "comment"}
     assert items["overall"].answer_type == "scale5" and items["overall"].element is None
     assert not items["overall"].required
@@ -343,8 +345,9 @@ def test_cli_loads_the_shipped_files_once(app):
     first = runner.invoke(args=["surveys", "load-instruments"])
     assert first.exit_code == 0, first.output
     assert "sipas-desk: version 1 (created, 18 items)" in first.output  # 16 + overall + comment
-    # Part A 6 + Q1 9 + Q2 1 + Q3 7 + Q4–Q6 3 + Q7 3 + Q8 7 + Q9 39 + Q10 10 + comment 1 = 86
-    assert "sipas-qd1001: version 1 (created, 86 items)" in first.output
+    # Part A 6 + Q1 9 + Q2 1 + Q3 7 + Q4–Q6 3 + Q7 3 + Q8 7 + Q9 39 + Q10 10 + comment 1
+    # + Part C 3 (interviewer, place, date) = 89
+    assert "sipas-qd1001: version 1 (created, 89 items)" in first.output
     second = runner.invoke(args=["surveys", "load-instruments"])
     assert second.output.count("(unchanged") == 3
     entry = db.session.scalar(db.select(AuditEntry).where(
