@@ -37,6 +37,8 @@ BASE_CONFIG = {
     "WTF_CSRF_ENABLED": False,  # tests that check CSRF switch it back on
     "SERVER_NAME": "localhost",
     "PREFERRED_URL_SCHEME": "https",
+    # Links for people outside the site (QR codes, messages) come from here, never the Host.
+    "PUBLIC_BASE_URL": "https://localhost",
     # argon2-cffi's profile for tests; production keeps RFC 9106 (tests/core/test_passwords.py).
     "PASSWORD_HASH_PROFILE": "CHEAPEST",
 }

@@ -91,6 +91,8 @@ def live_server(make_app) -> Iterator[LiveServer]:
     # stays Secure (the default): Chromium counts http://127.0.0.1 as a secure context.
     app = make_app(SERVER_NAME=None, WTF_CSRF_ENABLED=True)
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # QR codes and printed links point at this server, as they would at the public site.
+    app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:

@@ -424,3 +424,20 @@ def test_an_online_point_has_no_poster(client, login, desk_staff, tree, version)
     assert refused.headers["Location"].endswith(f"{PREFIX}/{online.id}")
     bulk = client.get(f"{PREFIX}/don-vi/{tree['TT'].id}/posters?size=a4").get_data(as_text=True)
     assert f"/k/{desk.public_code}" in bulk and f"/k/{online.public_code}" not in bulk
+
+
+def test_printed_links_come_from_the_public_address_not_the_request(app, client, login,
+                                                                    desk_staff, tree, version):
+    # Posters are printed from the back office, often reached by an internal address; the
+    # QR code must carry the site's public address (PUBLIC_BASE_URL, with its path prefix).
+    app.config["PUBLIC_BASE_URL"] = "https://dichvucong.langson.gov.vn/lang-nghe/"
+    point = services.create_point(tree["Q1"], version, None)
+    db.session.commit()
+    public = f"https://dichvucong.langson.gov.vn/lang-nghe/k/{point.public_code}"
+    assert services.public_url(point) == public
+    assert services.kiosk_url(point) == public + "/kiosk"
+    login(client, desk_staff)
+    html = client.get(f"{PREFIX}/{point.id}/poster?size=a4").get_data(as_text=True)
+    assert public in html and "https://localhost/k/" not in html
+    svg = client.get(f"{PREFIX}/{point.id}/qr.svg").data
+    assert svg.decode() == qr_svg(public)
