@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Where QR codes, posters and messages send people; to scan from a phone on your network:
+# make run HOST=0.0.0.0 PUBLIC_BASE_URL=http://<this machine's address>:5000
+PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 PYTEST_ARGS ?=
 # Test processes (pytest-xdist): one per core by default; PYTEST_WORKERS=0 runs in this process.
 PYTEST_WORKERS ?= auto
@@ -44,8 +47,10 @@ run: seed
 	@echo ""
 	@echo "Serving on http://$(HOST):$(PORT)/  (staff sign-in: http://$(HOST):$(PORT)/dang-nhap)"
 	@echo "Job worker (outbox: PAKN receipts and answers are logged, not mailed, until MAIL_BACKEND=smtp) runs alongside."
-	$(BIN)/flask jobs work --interval 10 & JOBS=$$!; trap 'kill $$JOBS 2>/dev/null' EXIT INT TERM; \
-	LANGNGHE_SESSION_COOKIE_SECURE=false $(BIN)/flask run --host $(HOST) --port $(PORT)
+	LANGNGHE_PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(BIN)/flask jobs work --interval 10 & JOBS=$$!; \
+	trap 'kill $$JOBS 2>/dev/null' EXIT INT TERM; \
+	LANGNGHE_PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) LANGNGHE_SESSION_COOKIE_SECURE=false \
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-dev translations
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)

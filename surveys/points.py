@@ -8,7 +8,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +19,7 @@ from core.clock import now
 from core.exceptions import ServiceError
 from core.extensions import db
 from core.models import Unit, UnitKind, User
+from core.public_urls import public_url_for
 from surveys.instruments import DESK_FORM_CODE, get_version
 from surveys.models import CollectionPoint, Instrument, InstrumentVersion, VersionStatus
 
@@ -80,12 +80,12 @@ def point_and_version(code: str) -> tuple[CollectionPoint, InstrumentVersion] | 
 
 def public_url(point: CollectionPoint) -> str:
     """Absolute URL of the citizen survey page for this point (the one printed and encoded)."""
-    return url_for("surveys_public.survey", code=point.public_code, _external=True)
+    return public_url_for("surveys_public.survey", code=point.public_code)
 
 
 def kiosk_url(point: CollectionPoint) -> str:
     """Absolute URL of the point's kiosk mode, for a tablet at the desk."""
-    return url_for("surveys_public.kiosk", code=point.public_code, _external=True)
+    return public_url_for("surveys_public.kiosk", code=point.public_code)
 
 
 def is_live(point: CollectionPoint) -> bool:

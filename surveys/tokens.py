@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import update
@@ -26,6 +26,7 @@ from sqlalchemy import update
 from core.clock import now
 from core.exceptions import ServiceError
 from core.extensions import db
+from core.public_urls import public_url_for
 from core.settings import get_setting
 from surveys.models import Channel, Dossier, InstrumentVersion, RatingToken, Response
 from surveys.responses import SubmittedResponse, submit_response
@@ -71,7 +72,7 @@ def random_part_of(token: str) -> str | None:
 
 
 def token_url(plaintext: str) -> str:
-    return url_for("surveys_rate.rate", token=plaintext, _external=True)
+    return public_url_for("surveys_rate.rate", token=plaintext)
 
 
 def issue_rating_token(dossier: Dossier, *, valid_days: int | None = None

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import flask_babel
 import pytest
+import redis
 import sqlalchemy as sa
 from flask import Flask, g
 from flask.testing import FlaskClient
@@ -27,6 +28,7 @@ from core.extensions import db
 from core.models import Role, RoleGrant, Unit, User
 from core.org import UnitData, create_unit
 from core.passwords import hash_password
+from tests.app_pool import AppPool
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = "correct horse battery staple"
@@ -37,6 +39,8 @@ BASE_CONFIG = {
     "WTF_CSRF_ENABLED": False,  # tests that check CSRF switch it back on
     "SERVER_NAME": "localhost",
     "PREFERRED_URL_SCHEME": "https",
+    # Links for people outside the site (QR codes, messages) come from here, never the Host.
+    "PUBLIC_BASE_URL": "https://localhost",
     # argon2-cffi's profile for tests; production keeps RFC 9106 (tests/core/test_passwords.py).
     "PASSWORD_HASH_PROFILE": "CHEAPEST",
 }
@@ -174,8 +178,7 @@ class WorkerDatabase:
 
 @pytest.fixture(scope="session")
 def worker_database(template_db: str, tmp_path_factory) -> Iterator[WorkerDatabase | None]:
-    """This process's emptied-between-tests PostgreSQL database; None on SQLite, where a
-    file copy per test is cheaper still."""
+    """This process's emptied-between-tests PostgreSQL database; None on SQLite."""
     if not TEST_DATABASE_URL:
         yield None
         return
@@ -183,14 +186,33 @@ def worker_database(template_db: str, tmp_path_factory) -> Iterator[WorkerDataba
         yield WorkerDatabase.adopt(url)
 
 
+@pytest.fixture(scope="session")
+def worker_sqlite_path(tmp_path_factory) -> Path:
+    """SQLite: the one file path this process's tests use, so that an app kept by the pool
+    (tests/app_pool.py) finds each new test's database where it looked before."""
+    return tmp_path_factory.mktemp("worker-sqlite") / "test.sqlite3"
+
+
+def replace_sqlite_file(template: Path, target: Path) -> None:
+    """Put a copy of ``template`` at ``target``: written beside it and renamed over it (a
+    handle still open on the old file keeps the old file), after removing the old file's
+    write-ahead log, which SQLite would otherwise replay into the new one."""
+    for suffix in ("-wal", "-shm", "-journal"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    shutil.copyfile(template, partial)
+    os.replace(partial, target)
+
+
 @pytest.fixture
 def database_url(template_db: str, worker_database: WorkerDatabase | None,
-                 tmp_path: Path) -> Iterator[str]:
-    """A fresh, migrated, empty database for one test: a copy of the template file on
-    SQLite; on PostgreSQL the process's own database, emptied when the test ends."""
+                 worker_sqlite_path: Path) -> Iterator[str]:
+    """A fresh, migrated, empty database for one test, always at the same address within a
+    test process: on SQLite the template file copied to the process's path; on PostgreSQL the
+    process's own database, emptied when the test ends."""
     if worker_database is None:
-        with clone_database(template_db, tmp_path) as url:
-            yield url
+        replace_sqlite_file(Path(sa.make_url(template_db).database), worker_sqlite_path)
+        yield f"sqlite:///{worker_sqlite_path}"
         return
     try:
         yield worker_database.url
@@ -215,35 +237,42 @@ def demo_template_db(template_db: str, tmp_path_factory) -> Iterator[str]:
         yield url
 
 
+APP_POOL = AppPool()
+
+
 @pytest.fixture
-def make_app(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
-    """Build an app on this test's database, with extra config."""
+def make_app(request, database_url: str, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """An app on this test's database, with extra config: lent by the process's pool
+    (tests/app_pool.py) unless the test is marked ``own_app``."""
     apps: list[Flask] = []
+    own = request.node.get_closest_marker("own_app") is not None
     if REDIS_URL:
         # Rate-limit counters live in Redis here: start every test from zero. The test Redis
         # database (e.g. /15) belongs to the test run.
-        import redis
-
         redis.Redis.from_url(REDIS_URL).flushdb()
 
     def build(**overrides) -> Flask:
         config = {
             **BASE_CONFIG,
             "SQLALCHEMY_DATABASE_URI": database_url,
-            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
             **({"REDIS_URL": REDIS_URL} if REDIS_URL else {}),
             **overrides,
         }
-        built = create_app(config)
-        built.teardown_request(_end_request_transaction)
-        apps.append(built)
-        return built
+        per_test = {"UPLOAD_FOLDER": overrides.get("UPLOAD_FOLDER", str(tmp_path / "uploads"))}
+        app = (_build_app({**config, **per_test}) if own
+               else APP_POOL.borrow(config, _build_app, per_test=per_test))
+        apps.append(app)
+        return app
 
     yield build
-    for built in apps:
-        with built.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    for app in apps:
+        APP_POOL.give_back(app)
+
+
+def _build_app(config: dict) -> Flask:
+    app = create_app(config)
+    app.teardown_request(_end_request_transaction)
+    return app
 
 
 def _end_request_transaction(_error) -> None:

@@ -73,7 +73,7 @@ def _level_fill(cid: str, i: int, k: int) -> str:
     return f"url(#{cid}-lvl{i + 1})"
 
 
-def _checked(rows: Sequence[tuple[str, Sequence[int]]], labels: Sequence[str]) -> list:
+def _checked(rows: Sequence[tuple[str, Sequence[int] | None]], labels: Sequence[str]) -> list:
     if not labels:
         raise ValueError("labels: give the label of every scale level")
     result = []
@@ -81,6 +81,9 @@ def _checked(rows: Sequence[tuple[str, Sequence[int]]], labels: Sequence[str]) -
         if not isinstance(row, tuple | list) or len(row) != 2:
             raise ValueError(f"rows: item {r} is not (label, counts)")
         label, counts = row
+        if counts is None:  # hidden: too few answers to show
+            result.append((str(label), None))
+            continue
         if len(counts) != len(labels):
             raise ValueError(f"rows: {label!r} has {len(counts)} counts for {len(labels)} "
                              "labels")
@@ -93,20 +96,23 @@ def _checked(rows: Sequence[tuple[str, Sequence[int]]], labels: Sequence[str]) -
     return result
 
 
-def stacked_distribution(rows: Sequence[tuple[str, Sequence[int]]], *, labels: Sequence[str],
-                         title: str, keys: Sequence[str] | None = None, decimals: int = 0,
-                         chart_id: str | None = None, desc: str | None = None) -> Markup:
+def stacked_distribution(rows: Sequence[tuple[str, Sequence[int] | None]], *,
+                         labels: Sequence[str], title: str, keys: Sequence[str] | None = None,
+                         decimals: int = 0, chart_id: str | None = None,
+                         desc: str | None = None, hidden_note: str | None = None) -> Markup:
     """One 100% bar per row, split into the shares of the answers at each scale level.
 
     A segment's width is ``plot_width × count / row_total`` (so the segments of a row add up
     to the full width); its share, ``count / row_total``, is printed inside when the segment
     is wide enough. Levels go from light (1) to dark (k), each with its own texture, and the
-    legend names them with ``labels``. A row whose total is 0 is hatched and says "No data".
+    legend names them with ``labels``. A row whose total is 0 is hatched and says "No data";
+    a hidden row (counts ``None``: too few answers to publish) is hatched and says
+    ``hidden_note``, with no count beside it, so it never reads as "nobody answered".
 
     Parameters
     ----------
     rows : sequence of (label, counts)
-        ``counts[i]`` is the number of answers at level ``i + 1``.
+        ``counts[i]`` is the number of answers at level ``i + 1``; ``None`` hides the row.
     labels : sequence of str
         The scale's level labels, lowest first.
     keys : sequence of str, optional
@@ -136,18 +142,13 @@ def stacked_distribution(rows: Sequence[tuple[str, Sequence[int]]], *, labels: S
         lines = wrap(label, label_w, 12, 2)
         row_h = max(32.0, 14.0 + 13.0 * len(lines))
         cy = cursor + row_h / 2
-        total = sum(counts)
+        total = sum(counts) if counts is not None else None
         key = keys[r] if keys is not None else label
         inner = [text_block(lines, left - 8, cy + 4 - 6.5 * (len(lines) - 1), line_height=13,
                             class_="axis-label", anchor="end")]
-        if total == 0:
-            inner.append(tooltip(f"{label}: {_('No data')}"))
-            inner.append(element("rect", x=left, y=cy - bar_h / 2, width=plot_w, height=bar_h,
-                                 fill=f"url(#{cid}-hatch)", stroke=HATCH_STROKE,
-                                 stroke_dasharray="3 2", class_="placeholder"))
-            inner.append(element("text", escape(_("No data")), x=left + plot_w / 2, y=cy + 4,
-                                 text_anchor="middle", font_size=11, fill=INK,
-                                 class_="note"))
+        if not total:
+            note = _("No data") if total == 0 else (hidden_note or _("Hidden"))
+            inner.append(_placeholder(cid, f"{label}: {note}", note, left, cy, plot_w, bar_h))
         else:
             inner.append(tooltip(f"{label}: n = {total}"))
             x = left
@@ -157,10 +158,12 @@ def stacked_distribution(rows: Sequence[tuple[str, Sequence[int]]], *, labels: S
                 inner.append(_segment(cid, key, label, labels[i], i, k, count, share,
                                       x, cy, seg_w, bar_h, decimals))
                 x += seg_w
-        inner.append(element("text", escape(f"n = {total}"), x=width - right + 6, y=cy + 4,
-                             font_size=10, fill=MUTED, class_="n-label"))
-        parts.append(element("g", "".join(inner), class_="row" + (" empty" if not total else ""),
-                             data_key=key, data_label=label, data_total=total))
+        if total is not None:
+            inner.append(element("text", escape(f"n = {total}"), x=width - right + 6,
+                                 y=cy + 4, font_size=10, fill=MUTED, class_="n-label"))
+        state = " empty" if total == 0 else " hidden" if total is None else ""
+        parts.append(element("g", "".join(inner), class_="row" + state, data_key=key,
+                             data_label=label, data_total=total))
         cursor += row_h
 
     items = [(swatch_rect(_level_fill(cid, i, k), stroke=MUTED), str(text))
@@ -174,6 +177,17 @@ def stacked_distribution(rows: Sequence[tuple[str, Sequence[int]]], *, labels: S
     ])
     return frame(cid=cid, kind="distribution", width=width, height=height, title=title,
                  desc=desc or summary, defs=defs, body="".join(parts) + legend_svg)
+
+
+def _placeholder(cid: str, tip: str, note: str, left: float, cy: float, plot_w: float,
+                 bar_h: float) -> str:
+    """A hatched, dashed bar with a note in the middle: a row with nothing to draw."""
+    return (tooltip(tip)
+            + element("rect", x=left, y=cy - bar_h / 2, width=plot_w, height=bar_h,
+                      fill=f"url(#{cid}-hatch)", stroke=HATCH_STROKE, stroke_dasharray="3 2",
+                      class_="placeholder")
+            + element("text", escape(note), x=left + plot_w / 2, y=cy + 4,
+                      text_anchor="middle", font_size=11, fill=INK, class_="note"))
 
 
 def _segment(cid: str, key: str, row_label: str, level_label: str, i: int, k: int, count: int,

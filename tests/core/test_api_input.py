@@ -67,6 +67,7 @@ def test_open311_reads_deep_json_as_a_bad_request(client, headers):
     assert response.get_json()[0]["code"] == 400
 
 
+@pytest.mark.own_app
 def test_deep_json_outside_the_api_parsers_is_a_400_too(app, client):
     @app.post("/api/v1/_echo")
     def _echo():

@@ -46,6 +46,7 @@ def test_a_forged_left_most_address_changes_nothing(client):
     assert _lookup(client, "10.9.8.7, 203.0.113.7") == 429
 
 
+@pytest.mark.own_app
 @pytest.mark.parametrize("app_config", [{"TRUSTED_PROXY_HOPS": 1}])
 def test_the_proxy_scheme_and_host_are_taken_from_one_hop(app, client):
     @app.get("/_where")

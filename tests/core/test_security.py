@@ -70,6 +70,7 @@ def test_api_errors_are_json_with_stable_codes(client):
     assert response.get_json()["error"]["code"] == "not_found"
 
 
+@pytest.mark.own_app
 @pytest.mark.parametrize("status", [400, 403, 404, 409, 410, 413, 429])
 def test_error_pages_in_both_languages(make_app, status):
     app = make_app()
@@ -89,6 +90,7 @@ def test_error_pages_in_both_languages(make_app, status):
     assert english.get_data(as_text=True) != vietnamese.get_data(as_text=True)
 
 
+@pytest.mark.own_app
 def test_unexpected_error_gives_a_500_page_and_keeps_saved_data(make_app):
     app = make_app(PROPAGATE_EXCEPTIONS=False)
 
@@ -149,6 +151,7 @@ def test_unit_form_validates_email_without_network(client, make_user, login):
     assert good.status_code == 302
 
 
+@pytest.mark.own_app
 def test_lost_database_gives_503_with_retry_after_not_500(make_app):
     """A PostgreSQL restart drops the pool's connections: the request that meets one is told
     to retry shortly (503, Retry-After), on pages in words and in the API as JSON."""

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
@@ -31,7 +32,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from werkzeug.serving import make_server
 
 from core.demo import DEMO_PASSWORD
-from tests.conftest import clone_database
+from tests.conftest import TEST_DATABASE_URL, clone_database, replace_sqlite_file
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -79,8 +80,16 @@ class LiveServer:
 
 
 @pytest.fixture
-def database_url(demo_template_db: str, tmp_path: Path) -> Iterator[str]:
-    """Browser tests start from a copy of the demo database (seeded once per test process)."""
+def database_url(demo_template_db: str, tmp_path: Path,
+                 worker_sqlite_path: Path) -> Iterator[str]:
+    """Browser tests start from a copy of the demo database (seeded once per test process);
+    on SQLite at one path per process, so the live server's app is built once
+    (tests/app_pool.py)."""
+    if not TEST_DATABASE_URL:
+        demo_path = worker_sqlite_path.with_name("demo.sqlite3")
+        replace_sqlite_file(Path(sa.make_url(demo_template_db).database), demo_path)
+        yield f"sqlite:///{demo_path}"
+        return
     with clone_database(demo_template_db, tmp_path) as url:
         yield url
 
@@ -91,6 +100,8 @@ def live_server(make_app) -> Iterator[LiveServer]:
     # stays Secure (the default): Chromium counts http://127.0.0.1 as a secure context.
     app = make_app(SERVER_NAME=None, WTF_CSRF_ENABLED=True)
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # QR codes and printed links point at this server, as they would at the public site.
+    app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:

@@ -103,7 +103,8 @@ def test_formal_submission_is_registered_as_a_pakn(client, org):
     assert 'class="pakn-code"' in html
     assert "registers it" in html and "/tra-cuu/" in html
     # The code itself is random and may hold any four digits; look past it.
-    shown = html.replace(format_tracking_code(case.tracking_code), "").replace(case.tracking_code, "")
+    code = case.tracking_code
+    shown = html.replace(format_tracking_code(code), "").replace(code, "")
     for value in (*CONTACT.values(), "0912345678", "5678", "an.nguyen"):
         assert value not in shown, value
 

@@ -227,6 +227,22 @@ def test_search_through_the_page(client, login, org, cases):
     assert "Cases found: 1" in html
 
 
+def test_filters_fold_away_until_used(client, login, org, cases):
+    # On a phone the filter form would push the cases a screen down: it is folded (a closed
+    # <details>) until a filter is in use or wrong, and then it opens to show what is set.
+    login(client, org.officer)
+    plain = client.get("/quan-tri/pakn/").get_data(as_text=True)
+    assert '<details class="pakn-filter-box">' in plain and "filters in use" not in plain
+    assert plain.index("pakn-filter-box") < plain.index('id="pakn-cases"')
+    for args, status in (({"q": "ngap nuoc"}, 200), ({"page": "2"}, 200),
+                         ({"due": "later"}, 400)):
+        response = client.get("/quan-tri/pakn/", query_string=args)
+        html = response.get_data(as_text=True)
+        assert response.status_code == status
+        opened = '<details class="pakn-filter-box" open>' in html
+        assert opened is ("page" not in args), args  # turning a page is not filtering
+
+
 @pytest.mark.parametrize("args", [{"page": "0"}, {"page": "x"}, {"state": "nonsense"},
                                   {"due": "later"}, {"received_from": "31/02/2026"},
                                   {"received_from": "2026-03-02", "received_to": "2026-03-01"},

@@ -350,6 +350,25 @@ def test_stacked_distribution_segments_are_shares_of_the_full_width():
     assert len(set(fills)) == len(fills)
 
 
+def test_a_hidden_row_says_why_and_shows_no_count():
+    # Counts of None: too few answers to publish. The row must not read as "nobody answered"
+    # (n = 0, "No data") nor draw empty bars: a hatched placeholder carries the reason.
+    rows = [("Q1", [1, 1, 1, 1, 1]), ("Q2", None), ("Q3", [0, 0, 0, 0, 0])]
+    root = parse(stacked_distribution(rows, labels=LEVELS, title="Spread", chart_id="hd",
+                                      hidden_note="fewer than 10 answers"))
+    groups = {g.get("data-key"): g for g in find_all(root, "row", "g")}
+    hidden = groups["Q2"]
+    assert "hidden" in classes(hidden) and "empty" not in classes(hidden)
+    assert hidden.get("data-total") is None and not find_all(hidden, "segment")
+    assert not find_all(hidden, "n-label")
+    assert text_of(one(hidden, "note", "text")) == "fewer than 10 answers"
+    assert one(hidden, "placeholder", "rect").get("fill") == "url(#hd-hatch)"
+    # An empty row still says "No data" with its n = 0; a full row keeps its count.
+    assert text_of(one(groups["Q3"], "note", "text")) == "No data"
+    assert text_of(one(groups["Q3"], "n-label", "text")) == "n = 0"
+    assert text_of(one(groups["Q1"], "n-label", "text")) == "n = 5"
+
+
 def test_stacked_distribution_rejects_bad_counts():
     with pytest.raises(ValueError, match="rows: 'Q1' has 2 counts for 5 labels"):
         stacked_distribution([("Q1", [1, 2])], labels=LEVELS, title="t")

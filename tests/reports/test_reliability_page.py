@@ -99,6 +99,11 @@ def test_item_total_table_flags_the_item_that_lowers_alpha(client, login, survey
     assert 'class="look"' in row_html(html, "items-II.C", "q9_33")
     assert 'class="look"' not in row_html(html, "items-II.C", "q9_31")
     assert "review the item" in row_html(html, "items-II.C", "q9_33")
+    # The alpha table names the item to review in words and links to its row.
+    reading = row_html(html, "alpha-table", "II.C")
+    assert 'href="#item-q9_33"' in reading and 'id="item-q9_33"' in html
+    assert "Civil servants follow the rules" in reading and ">q9_33<" not in reading
+    assert 'href="#item-q9_31"' not in reading
 
 
 def test_alpha_chart_agrees_with_its_table(client, login, surveyed):

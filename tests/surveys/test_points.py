@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Blueprint
 from PIL import Image
 from qrcode.constants import ERROR_CORRECT_Q
 
@@ -27,15 +26,6 @@ from surveys.qr import build_qr, qr_png, qr_svg
 PO_PATH = Path(__file__).parents[2] / "translations" / "vi" / "LC_MESSAGES" / "messages.po"
 SVG_NS = "{http://www.w3.org/2000/svg}"
 PREFIX = "/quan-tri/diem-khao-sat"
-
-
-@pytest.fixture(autouse=True)
-def public_route(app):
-    """The citizen page belongs to another module; stand in for it while it is absent."""
-    if "surveys_public.survey" not in app.view_functions:
-        stub = Blueprint("surveys_public", __name__)
-        stub.add_url_rule("/k/<code>", "survey", lambda code: code)
-        app.register_blueprint(stub)
 
 
 @pytest.fixture
@@ -424,3 +414,20 @@ def test_an_online_point_has_no_poster(client, login, desk_staff, tree, version)
     assert refused.headers["Location"].endswith(f"{PREFIX}/{online.id}")
     bulk = client.get(f"{PREFIX}/don-vi/{tree['TT'].id}/posters?size=a4").get_data(as_text=True)
     assert f"/k/{desk.public_code}" in bulk and f"/k/{online.public_code}" not in bulk
+
+
+def test_printed_links_come_from_the_public_address_not_the_request(app, client, login,
+                                                                    desk_staff, tree, version):
+    # Posters are printed from the back office, often reached by an internal address; the
+    # QR code must carry the site's public address (PUBLIC_BASE_URL, with its path prefix).
+    app.config["PUBLIC_BASE_URL"] = "https://dichvucong.langson.gov.vn/lang-nghe/"
+    point = services.create_point(tree["Q1"], version, None)
+    db.session.commit()
+    public = f"https://dichvucong.langson.gov.vn/lang-nghe/k/{point.public_code}"
+    assert services.public_url(point) == public
+    assert services.kiosk_url(point) == public + "/kiosk"
+    login(client, desk_staff)
+    html = client.get(f"{PREFIX}/{point.id}/poster?size=a4").get_data(as_text=True)
+    assert public in html and "https://localhost/k/" not in html
+    svg = client.get(f"{PREFIX}/{point.id}/qr.svg").data
+    assert svg.decode() == qr_svg(public)

@@ -48,6 +48,9 @@ def test_token_is_signed_random_and_only_its_hash_is_stored(app, setup):
     # Default validity: the setting survey.token_valid_days (30 days).
     assert timedelta(days=29, hours=23) < token.expires_at - now() <= timedelta(days=30)
     assert token_url(plaintext) == f"https://localhost/d/{plaintext}"
+    # The slip's link is the public site's, whatever address the desk reached the app by.
+    app.config["PUBLIC_BASE_URL"] = "https://dichvucong.example.gov.vn"
+    assert token_url(plaintext) == f"https://dichvucong.example.gov.vn/d/{plaintext}"
 
 
 def test_validity_follows_the_units_setting(setup):
