@@ -326,10 +326,10 @@ def draw_charts(dashboard: Dashboard) -> dict[str, Markup]:
         [bar(row) for row in dashboard.units], target=report.target,
         title=_("SIPAS index by unit, %(period)s", period=report.filters.period))
     charts["distribution"] = stacked_distribution(
-        [(row.label, [0] * len(row.distribution) if row.suppressed else list(row.distribution))
+        [(row.label, None if row.suppressed else list(row.distribution))
          for row in dashboard.elements],
         labels=[str(label) for label in SCALE5_LABELS],
-        title=_("Answers by level, per element"))
+        title=_("Answers by level, per element"), hidden_note=suppressed_note)
     # The chart shows the index and its two components (nine element lines are unreadable);
     # the table under it has every element.
     series = []

@@ -75,6 +75,15 @@ def test_small_groups_are_hidden_not_zero(client, login, org):
     assert _cell(html, "elements-table", "II.A") == ""
     assert "n&nbsp;&lt;&nbsp;5" in html
     assert 'id="suppression-note"' in html
+    # The distribution chart says why a row is empty instead of drawing empty bars at n = 0.
+    svg = re.search(r'<svg[^>]*class="chart chart-distribution".*?</svg>', html, re.S)
+    rows = [g for g in ET.fromstring(svg.group(0)).iter("{http://www.w3.org/2000/svg}g")
+            if (g.get("class") or "").startswith("row")]
+    assert rows and all(g.get("class") == "row hidden" for g in rows)  # every element hidden
+    notes = {"".join(t.itertext()) for g in rows for t in g.iter()
+             if t.get("class") == "note"}
+    assert notes == {"fewer than 5 answers"}
+    assert "n = 0" not in svg.group(0) and 'class="segment"' not in svg.group(0)
 
 
 def test_flagged_responses_are_left_out_by_default_but_counted_in_the_sample(
