@@ -45,7 +45,7 @@ class MenuItem:
     group: MenuGroup = MenuGroup.START
 
 
-# Packages append their own entries with ``add_menu_item`` when their views are imported.
+# Core's own entries; each package adds its own from its contributes.py (core.capabilities).
 MENU: list[MenuItem] = [
     MenuItem("admin.dashboard", _l("My work")),
     MenuItem("admin.units", _l("Agencies and units"), Permission.UNITS_VIEW,
@@ -58,6 +58,8 @@ MENU: list[MenuItem] = [
              group=MenuGroup.SYSTEM),
     MenuItem("admin.api_keys", _l("API keys"), Permission.APIKEYS_MANAGE, group=MenuGroup.SYSTEM),
     MenuItem("admin.audit", _l("Audit log"), Permission.AUDIT_VIEW, group=MenuGroup.SYSTEM),
+    MenuItem("admin.outbox", _l("Outbox"), Permission.SETTINGS_MANAGE, global_only=True,
+             group=MenuGroup.SYSTEM),
 ]
 
 

@@ -239,15 +239,19 @@ def _job_last_successes() -> list[tuple[tuple[str], float]]:
     return [((name,), found[name].timestamp() if found.get(name) else 0.0) for name in names]
 
 
-register_gauge("langnghe_outbox_messages", "Outbox messages waiting (pending) or given up "
-               "(dead)", _outbox_by_status, labels=("status",))
-register_gauge("langnghe_outbox_oldest_pending_age_seconds",
-               "Age of the oldest message still waiting in the outbox (0 when none)",
-               _oldest_pending_age)
-register_gauge("langnghe_job_last_success_timestamp_seconds",
-               "When each periodic job last succeeded (Unix time; 0: never)",
-               _job_last_successes, labels=("job",))
+CORE_GAUGES = (
+    DatabaseGauge("langnghe_outbox_messages", "Outbox messages waiting (pending) or given up "
+                  "(dead)", _outbox_by_status, labels=("status",)),
+    DatabaseGauge("langnghe_outbox_oldest_pending_age_seconds",
+                  "Age of the oldest message still waiting in the outbox (0 when none)",
+                  _oldest_pending_age),
+    DatabaseGauge("langnghe_job_last_success_timestamp_seconds",
+                  "When each periodic job last succeeded (Unix time; 0: never)",
+                  _job_last_successes, labels=("job",)),
+)
 
 
 def init_metrics(app: Flask) -> None:
+    for gauge in CORE_GAUGES:
+        register_gauge(gauge.name, gauge.documentation, gauge.read, gauge.labels)
     app.register_blueprint(bp)

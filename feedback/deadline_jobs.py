@@ -21,7 +21,6 @@ from sqlalchemy import select
 from core.audit import record_audit
 from core.clock import now
 from core.extensions import db
-from core.jobs import register_periodic_job
 from core.models import Role, RoleGrant, Unit, User
 from core.outbox import queue_message
 from core.templating import format_date
@@ -169,5 +168,3 @@ def escalate_overdue(at: datetime | None = None) -> dict[str, int]:
     return {"cases": len(cases), "messages": len(by_address)}
 
 
-register_periodic_job("feedback.remind", remind_due_cases, timedelta(hours=1))
-register_periodic_job("feedback.escalate", escalate_overdue, timedelta(hours=1))

@@ -9,7 +9,7 @@ from sqlalchemy import event, func, select
 from analysis.pakn_kpis import OPEN_STATES
 from core.clock import now
 from core.extensions import db
-from core.metrics import count_on_commit, counter, register_gauge
+from core.metrics import count_on_commit, counter
 from feedback.models import FeedbackCase
 
 PAKN_SUBMISSIONS = counter("langnghe_pakn_submissions", "PAKN cases received, by channel",
@@ -29,6 +29,3 @@ def overdue_cases() -> int:
         FeedbackCase.due_at < now())) or 0)
 
 
-register_gauge("langnghe_pakn_overdue_cases",
-               "Open PAKN cases past their current deadline (waiting cases excluded)",
-               overdue_cases)

@@ -1,7 +1,7 @@
 """Messages to PAKN senders, written to the outbox in the same transaction as the change.
 
-Registered at import in feedback.intake.INTAKE_PREPARERS (received: rendered and encrypted
-before the new case is stored, queued once it has its id) and
+Connected by feedback.contributes.connect_hooks to feedback.intake.INTAKE_PREPARERS (received:
+rendered and encrypted before the new case is stored, queued once it has its id) and
 feedback.workflow.TRANSITION_HOOKS (not accepted, transferred, assigned, waiting, answered).
 Messages are always in Vietnamese (``force_locale("vi")``), rendered from the text templates in
 templates/feedback/messages/ (first line: the subject). The sender's contact is decrypted here,
@@ -25,11 +25,10 @@ from core.crypto import decrypt_json
 from core.outbox import add_message, build_message
 from core.public_urls import public_base_url
 from core.templating import format_date
-from feedback.intake import INTAKE_PREPARERS
 from feedback.models import FeedbackCase, FeedbackEvent, ReplyChannel
 from feedback.status import citizen_deadlines
 from feedback.tracking import CODE_PARAM, format_tracking_code
-from feedback.workflow import TRANSITION_HOOKS, add_event, current_answer
+from feedback.workflow import add_event, current_answer
 
 log = logging.getLogger(__name__)
 
@@ -155,8 +154,3 @@ def on_transition(case: FeedbackCase, event: FeedbackEvent) -> None:
         extra["answer"] = _answer_text(case, event)
     notify_sender(case, name, **extra)
 
-
-if prepare_received not in INTAKE_PREPARERS:
-    INTAKE_PREPARERS.append(prepare_received)
-if on_transition not in TRANSITION_HOOKS:
-    TRANSITION_HOOKS.append(on_transition)

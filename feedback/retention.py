@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import or_, select
 
@@ -15,7 +15,6 @@ from core.audit import record_audit
 from core.clock import now
 from core.crypto import rotate_token
 from core.extensions import db
-from core.jobs import register_periodic_job
 from core.models import OutboxMessage, OutboxStatus, Unit
 from core.settings import get_setting
 from feedback.models import CaseState, FeedbackCase
@@ -125,4 +124,3 @@ def rotate_encryption_keys(batch_size: int = BATCH,
     return counts
 
 
-register_periodic_job("feedback.purge_contacts", purge_expired_contacts, timedelta(hours=1))

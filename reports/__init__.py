@@ -8,13 +8,12 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the reports tables, pages, CLI and demo data with the app."""
+    """Register the reports tables, settings, pages, API, menu, job, CLI and demo data (pages
+    to demo: all listed in reports/contributes.py) with the app."""
     import reports.models  # noqa: F401  (tables for the ORM and for migrations)
-    import reports.scheduled  # noqa: F401  (the periodic quarterly/yearly report job)
     from core.capabilities import register_capability
     from core.settings import register_settings
-    from reports.cli import reports_cli
-    from reports.demo import load_reports_demo
+    from reports.contributes import CONTRIBUTION
     from reports.filters import FilterError
     from reports.formatting import init_formatting
     from reports.page_context import filter_error_page
@@ -24,6 +23,5 @@ def init_app(app: Flask) -> None:
     register_settings(REPORT_SETTINGS)
     init_formatting(app)
     app.register_error_handler(FilterError, filter_error_page)
-
-    register_capability(app, "reports", cli=reports_cli, demo_loader=load_reports_demo)
+    register_capability(app, CONTRIBUTION)
     register_work_lists(app)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -35,7 +35,6 @@ from core.access import Permission
 from core.clock import now
 from core.clock import today as local_today
 from core.extensions import db
-from core.jobs import register_periodic_job
 from core.models import ApiKey, Unit, UnitKind
 from reports.dashboard import build_dashboard
 from reports.exports import dashboard_workbook
@@ -202,4 +201,3 @@ def produce_period_reports_job() -> dict[str, int]:
     return produce_period_reports().summary()
 
 
-register_periodic_job("reports.period", produce_period_reports_job, timedelta(hours=6))

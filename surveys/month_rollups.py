@@ -26,7 +26,6 @@ from sqlalchemy import case, delete, func, insert, literal, select
 from core.clock import local, now
 from core.db import write_intent
 from core.extensions import db
-from core.jobs import register_periodic_job
 from surveys.models import (
     Response,
     RollupCount,
@@ -234,7 +233,6 @@ def refresh_month_rollups_job() -> dict[str, object]:
             "watermark": result.watermark}
 
 
-register_periodic_job("surveys.month_rollups", refresh_month_rollups_job, timedelta(minutes=1))
 
 
 def rebuild_month_rollups_job() -> dict[str, object]:
@@ -244,5 +242,3 @@ def rebuild_month_rollups_job() -> dict[str, object]:
     return {"months": len(refresh_month_rollups(full=True).months)}
 
 
-register_periodic_job("surveys.month_rollups_rebuild", rebuild_month_rollups_job,
-                      timedelta(hours=24))

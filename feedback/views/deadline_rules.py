@@ -18,7 +18,7 @@ from core.exceptions import ServiceError
 from core.extensions import db
 from core.forms import BaseForm
 from core.models import Unit
-from core.views.admin import MenuGroup, MenuItem, add_menu_item, require_staff
+from core.views.admin import require_staff
 from feedback import deadline_rules as services
 from feedback.deadlines import Step
 from feedback.labels import KIND_LABELS, TOPIC_LABELS
@@ -26,8 +26,6 @@ from feedback.models import Topic
 
 bp = Blueprint("feedback_deadline_rules", __name__, url_prefix="/quan-tri/pakn/thoi-han")
 bp.before_request(require_staff)
-add_menu_item(MenuItem("feedback_deadline_rules.index", _l("PAKN deadlines"),
-                       Permission.SETTINGS_MANAGE, group=MenuGroup.PAKN))
 MANAGE = Permission.SETTINGS_MANAGE
 STEP_LABELS = {
     Step.TRANSFER.value: _l("Transfer outside our competence"),

@@ -23,14 +23,12 @@ from core.exceptions import ServiceError
 from core.extensions import db
 from core.forms import BaseForm
 from core.models import Unit
-from core.views.admin import MenuGroup, MenuItem, add_menu_item, require_staff
+from core.views.admin import require_staff
 from feedback.email_intake import MAX_MESSAGE_BYTES, ingest_email
 from feedback.intake import register_unit_of
 from feedback.tracking import format_tracking_code
 
 bp = Blueprint("feedback_email_upload", __name__, url_prefix="/quan-tri/pakn/nhap-email")
-add_menu_item(MenuItem("feedback_email_upload.upload", _l("Upload PAKN emails"),
-                       Permission.FEEDBACK_INTAKE, group=MenuGroup.PAKN))
 
 INTAKE = Permission.FEEDBACK_INTAKE
 MAX_FILES = 50

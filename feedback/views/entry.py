@@ -36,7 +36,7 @@ from core.exceptions import ServiceError
 from core.extensions import db
 from core.forms import BaseForm
 from core.models import Unit, UnitKind
-from core.views.admin import MenuGroup, MenuItem, add_menu_item, require_staff
+from core.views.admin import require_staff
 from feedback import attachments as files
 from feedback.intake import MAX_CONTENT, Contact, FeedbackSubmission, submit_feedback
 from feedback.labels import TOPIC_LABELS
@@ -44,8 +44,6 @@ from feedback.models import IntakeChannel, Kind, ReplyChannel, Topic
 from feedback.tracking import format_tracking_code
 
 bp = Blueprint("feedback_entry", __name__, url_prefix="/quan-tri/pakn/nhap")
-add_menu_item(MenuItem("feedback_entry.new", _l("Enter a PAKN"), Permission.FEEDBACK_INTAKE,
-                       group=MenuGroup.PAKN))
 
 INTAKE = Permission.FEEDBACK_INTAKE
 

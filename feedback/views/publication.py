@@ -20,7 +20,7 @@ from core.exceptions import ServiceError
 from core.extensions import db
 from core.forms import BaseForm
 from core.models import Unit
-from core.views.admin import MenuGroup, MenuItem, add_menu_item, require_staff
+from core.views.admin import require_staff
 from feedback import four_eyes
 from feedback import publication as service
 from feedback.case_access import case_scope_clause, require_on_case
@@ -29,10 +29,6 @@ from feedback.workflow import state_label
 
 bp = Blueprint("feedback_publication", __name__, url_prefix="/quan-tri/pakn")
 bp.before_request(require_staff)
-add_menu_item(MenuItem("feedback_publication.index", _l("Published answers"),
-                       Permission.FEEDBACK_APPROVE,
-                       any_of=(Permission.FEEDBACK_TRIAGE, Permission.FEEDBACK_HANDLE),
-                       group=MenuGroup.PAKN))
 
 P = Permission
 PAGE_SIZE = 50

@@ -23,7 +23,7 @@ from core.extensions import db
 from core.forms import BaseForm
 from core.models import Unit, UnitKind
 from core.spreadsheets import csv_response, xlsx_response
-from core.views.admin import MenuGroup, MenuItem, add_menu_item, require_staff
+from core.views.admin import require_staff
 from feedback import queues
 from feedback.deadlines import traffic_light
 from feedback.models import CaseState, Classification
@@ -43,10 +43,6 @@ from feedback.workflow import HANDLING_STATES, state_label
 
 bp = Blueprint("feedback_queue", __name__, url_prefix="/quan-tri/pakn")
 bp.before_request(require_staff)
-add_menu_item(MenuItem("feedback_queue.inbox", _l("PAKN inbox"), Permission.FEEDBACK_TRIAGE,
-                       group=MenuGroup.PAKN))
-add_menu_item(MenuItem("feedback_queue.unit", _l("My unit's PAKN"), Permission.FEEDBACK_HANDLE,
-                       any_of=(Permission.FEEDBACK_APPROVE,), group=MenuGroup.PAKN))
 
 MAX_PAGE = 100_000
 P = Permission

@@ -17,7 +17,7 @@ from core.exceptions import ServiceError
 from core.extensions import db
 from core.forms import BaseForm
 from core.models import Unit, UnitKind
-from core.views.admin import MenuGroup, MenuItem, add_menu_item, require_staff
+from core.views.admin import require_staff
 from feedback import routing
 from feedback.case_access import can_on_case
 from feedback.labels import KIND_LABELS, TOPIC_LABELS
@@ -26,9 +26,6 @@ from feedback.tracking import format_tracking_code
 
 bp = Blueprint("feedback_routing", __name__, url_prefix="/quan-tri/pakn/phan-luong")
 bp.before_request(require_staff)
-add_menu_item(MenuItem("feedback_routing.rules", _l("PAKN routing rules"),
-                       Permission.FEEDBACK_TRIAGE, any_of=(Permission.UNITS_MANAGE,),
-                       group=MenuGroup.PAKN))
 
 PERMS = routing.RULE_ADMIN_PERMISSIONS
 

@@ -5,18 +5,13 @@ with its table."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from core.access import Permission
-from core.views.admin import MenuGroup, MenuItem, add_menu_item
 from reports.dashboard import AGGREGATION_LABELS, build_dashboard
 from reports.indices import build_sipas_report
 from reports.page_context import filter_context, request_filters
 
 bp = Blueprint("reports_dashboard", __name__, url_prefix="/quan-tri/bao-cao")
-add_menu_item(MenuItem("reports_dashboard.index", _l("SIPAS dashboard"), Permission.REPORTS_VIEW,
-                       group=MenuGroup.REPORTS))
 
 
 @bp.get("/")

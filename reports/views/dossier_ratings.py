@@ -21,7 +21,7 @@ from core.exceptions import ServiceError
 from core.forms import BaseForm
 from core.models import UnitKind
 from core.spreadsheets import csv_response, xlsx_response
-from core.views.admin import MenuGroup, MenuItem, add_menu_item, require_staff
+from core.views.admin import require_staff
 from reports.dossier_ratings import (
     BAND_LABELS,
     FIRST_YEAR,
@@ -37,8 +37,6 @@ from reports.dossier_ratings import (
 
 bp = Blueprint("reports_dossiers", __name__, url_prefix="/quan-tri/bao-cao/ho-so")
 bp.before_request(require_staff)
-add_menu_item(MenuItem("reports_dossiers.index", _l("Dossier ratings"), Permission.REPORTS_VIEW,
-                       group=MenuGroup.REPORTS))
 
 
 class RatingFilterForm(BaseForm):

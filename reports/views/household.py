@@ -6,18 +6,13 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from core.access import Permission
-from core.views.admin import MenuGroup, MenuItem, add_menu_item
 from reports.dashboard import AGGREGATION_LABELS
 from reports.household import CHOICE_QUESTIONS, build_household_report
 from reports.page_context import filter_context, request_filters
 
 bp = Blueprint("reports_household", __name__, url_prefix="/quan-tri/bao-cao/ho-gia-dinh")
-add_menu_item(MenuItem("reports_household.index", _l("Household survey"),
-                       Permission.REPORTS_VIEW, group=MenuGroup.REPORTS))
 
 
 @bp.get("/")

@@ -10,7 +10,6 @@ import re
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -21,7 +20,7 @@ from core.exceptions import ServiceError
 from core.extensions import db
 from core.models import Unit, UnitKind
 from core.spreadsheets import XLSX_MIMETYPE, content_disposition
-from core.views.admin import MenuGroup, MenuItem, add_menu_item, require_staff
+from core.views.admin import require_staff
 from reports import plans as services
 from reports.filters import campaign_period
 from reports.models import ImprovementPlan, ImprovementTask
@@ -38,8 +37,6 @@ from surveys.models import Campaign
 
 bp = Blueprint("reports_plans", __name__, url_prefix="/quan-tri/bao-cao/ke-hoach")
 bp.before_request(require_staff)
-add_menu_item(MenuItem("reports_plans.index", _l("Improvement plans"), Permission.REPORTS_VIEW,
-                       group=MenuGroup.REPORTS))
 
 P = Permission
 ACTION = re.compile(r"^(save|add-task|add-blank|(remove|up|down)-([0-9]{1,9}))$")

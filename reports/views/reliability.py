@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from core.access import Permission
-from core.views.admin import MenuGroup, MenuItem, add_menu_item
 from reports.page_context import filter_context, request_filters
 from reports.reliability import (
     ALPHA_ACCEPTABLE,
@@ -19,8 +16,6 @@ from reports.reliability import (
 )
 
 bp = Blueprint("reports_reliability", __name__, url_prefix="/quan-tri/bao-cao/do-tin-cay")
-add_menu_item(MenuItem("reports_reliability.index", _l("Questionnaire reliability"),
-                       Permission.REPORTS_VIEW, group=MenuGroup.REPORTS))
 
 
 @bp.get("/")

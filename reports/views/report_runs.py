@@ -15,14 +15,12 @@ from core.audit import record_audit_now
 from core.extensions import db
 from core.models import Unit
 from core.spreadsheets import XLSX_MIMETYPE, content_disposition
-from core.views.admin import MenuGroup, MenuItem, add_menu_item, require_staff
+from core.views.admin import require_staff
 from reports.models import ReportRun
 from reports.scheduled import KINDS
 
 bp = Blueprint("reports_runs", __name__, url_prefix="/quan-tri/bao-cao/ky-bao-cao")
 bp.before_request(require_staff)
-add_menu_item(MenuItem("reports_runs.index", _l("Periodic reports"), Permission.REPORTS_VIEW,
-                       group=MenuGroup.REPORTS))
 
 PER_PAGE = 50
 KIND_LABELS = {"quarterly": _l("Quarterly"), "yearly": _l("Yearly")}

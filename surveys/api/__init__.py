@@ -1,2 +1,2 @@
-"""Survey endpoints of the JSON API. Each module here that defines ``blp`` (a
-flask_smorest.Blueprint) is registered by ``surveys.init_app`` on the app's Api."""
+"""Survey endpoints of the JSON API: one ``blp`` (a core.api Blueprint) per module, each listed
+in surveys/contributes.py."""

@@ -1,1 +1,1 @@
-"""Survey pages. Each module here that defines ``bp`` is registered by ``surveys.init_app``."""
+"""Survey pages: one blueprint (``bp``) per module, each listed in surveys/contributes.py."""

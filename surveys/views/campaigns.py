@@ -25,15 +25,13 @@ from core.extensions import db
 from core.forms import BaseForm
 from core.models import Unit
 from core.spreadsheets import csv_response
-from core.views.admin import MenuGroup, MenuItem, add_menu_item, require_staff
+from core.views.admin import require_staff
 from surveys import campaigns as services
 from surveys.labels import CHANNEL_LABELS
 from surveys.models import Campaign, Channel, InstrumentVersion
 from surveys.paper import versions_for
 
 bp = Blueprint("surveys_campaigns", __name__, url_prefix="/quan-tri/dot-khao-sat")
-add_menu_item(MenuItem("surveys_campaigns.index", _l("Survey campaigns"),
-                       Permission.SURVEYS_MANAGE, group=MenuGroup.SURVEYS))
 
 MANAGE = Permission.SURVEYS_MANAGE
 _INTEGER = re.compile(r"^-?[0-9]{1,9}$")

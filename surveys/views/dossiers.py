@@ -19,15 +19,13 @@ from core.extensions import db
 from core.import_page import SpreadsheetImportForm, handle_import
 from core.models import Unit
 from core.templating import format_date
-from core.views.admin import MenuGroup, MenuItem, add_menu_item, require_staff
+from core.views.admin import require_staff
 from surveys.dossier_import import COLUMN_ALIASES, MAX_BYTES, MAX_ROWS, import_dossiers
 from surveys.models import Dossier
 from surveys.qr import qr_svg
 from surveys.tokens import issue_rating_token, token_url
 
 bp = Blueprint("surveys_dossiers", __name__, url_prefix="/quan-tri/ho-so")
-add_menu_item(MenuItem("surveys_dossiers.index", _l("Dossiers"), Permission.DOSSIERS_WRITE,
-                       group=MenuGroup.SURVEYS))
 
 WRITE = Permission.DOSSIERS_WRITE
 PAGE_SIZE = 50

@@ -1,6 +1,6 @@
 """Back office: the draft editor (sections and items: add, edit, delete, move up or down).
-Routes live on surveys.views.instruments.bp; that module imports this one. A published or
-retired version answers 409 and shows no edit controls."""
+Routes live on surveys.views.instruments.bp; surveys/contributes.py imports this module. A
+published or retired version answers 409 and shows no edit controls."""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from core.exceptions import ServiceError
 from core.extensions import db
 from core.forms import BaseForm
 from core.models import Unit
-from core.views.admin import MenuGroup, MenuItem, add_menu_item, require_staff
+from core.views.admin import require_staff
 from surveys.instrument_rules import ELEMENTS
 from surveys.instruments import (
     create_draft,
@@ -36,8 +36,6 @@ from surveys.models import Instrument, InstrumentVersion, VersionStatus
 
 bp = Blueprint("surveys_admin", __name__, url_prefix="/quan-tri/khao-sat")
 MANAGE = Permission.SURVEYS_MANAGE
-add_menu_item(MenuItem("surveys_admin.instruments", _l("Questionnaires"), MANAGE,
-                       group=MenuGroup.SURVEYS))
 
 ANSWER_TYPE_LABELS = {
     "scale5": _l("5-point satisfaction scale"), "scale4": _l("4-point scale"),
@@ -198,6 +196,3 @@ def version_retire(version_id: int):
 @bp.post("/phien-ban/<int:version_id>/xoa")
 def version_delete(version_id: int):
     return _act(version_id, lambda v: delete_draft(v), _("The draft was deleted."))
-
-
-from surveys.views import instrument_editor  # noqa: E402,F401  (adds the editor routes to bp)

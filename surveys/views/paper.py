@@ -23,7 +23,7 @@ from core.exceptions import ServiceError
 from core.extensions import db
 from core.forms import BaseForm
 from core.models import Unit
-from core.views.admin import MenuGroup, MenuItem, add_menu_item, require_staff
+from core.views.admin import require_staff
 from surveys.campaigns import open_campaigns_for
 from surveys.models import Campaign, Channel, InstrumentVersion
 from surveys.paper import (
@@ -38,8 +38,6 @@ from surveys.paper import (
 from surveys.responses import open_campaign
 
 bp = Blueprint("surveys_paper", __name__, url_prefix="/quan-tri/nhap-phieu")
-add_menu_item(MenuItem("surveys_paper.index", _l("Type in paper forms"),
-                       Permission.SURVEYS_ENTER, group=MenuGroup.SURVEYS))
 
 ENTER = Permission.SURVEYS_ENTER
 PAPER = Channel.PAPER.value

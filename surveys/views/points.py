@@ -26,15 +26,13 @@ from core.exceptions import ServiceError
 from core.extensions import db
 from core.forms import BaseForm
 from core.models import Unit, UnitKind
-from core.views.admin import MenuGroup, MenuItem, add_menu_item, require_staff
+from core.views.admin import require_staff
 from surveys import points as services
 from surveys.instruments import DESK_FORM_CODE, get_version
 from surveys.models import CollectionPoint, InstrumentVersion
 from surveys.qr import qr_png, qr_svg
 
 bp = Blueprint("surveys_points", __name__, url_prefix="/quan-tri/diem-khao-sat")
-add_menu_item(MenuItem("surveys_points.index", _l("QR codes and posters"), Permission.QR_PRINT,
-                       group=MenuGroup.SURVEYS))
 
 QR_PRINT = Permission.QR_PRINT
 POSTER_SIZES = ("a5", "a4")

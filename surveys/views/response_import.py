@@ -21,7 +21,7 @@ from core.exceptions import ServiceError
 from core.extensions import db
 from core.forms import BaseForm
 from core.models import Unit
-from core.views.admin import MenuGroup, MenuItem, add_menu_item, require_staff
+from core.views.admin import require_staff
 from surveys import response_import as services
 from surveys import response_import_files as files
 from surveys.models import InstrumentVersion
@@ -29,8 +29,6 @@ from surveys.points import published_versions
 
 bp = Blueprint("surveys_import", __name__, url_prefix="/quan-tri/nhap-tep-khao-sat")
 MANAGE = Permission.SURVEYS_MANAGE
-add_menu_item(MenuItem("surveys_import.upload", _l("Import survey files"), MANAGE,
-                       group=MenuGroup.SURVEYS))
 
 
 class UploadForm(BaseForm):

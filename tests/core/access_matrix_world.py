@@ -77,13 +77,15 @@ def _case(agency: Unit, admin: User, text: str) -> FeedbackCase:
     return case
 
 
-def _publish(case: FeedbackCase, admin: User) -> str:
+def _publish(case: FeedbackCase, admin: User, approver: User) -> str:
+    """Answer and publish ``case``: the administrator drafts and prepares, a second person
+    approves and publishes (four eyes, pakn.four_eyes)."""
     for action in ("start", "submit_answer", "approve", "send_answer"):
         if action == "submit_answer":
             save_answer_draft(case, admin, "Kính gửi Ông/Bà, Sở đã khắc phục.")
-        transition_case(case, action, admin)
+        transition_case(case, action, approver if action == "approve" else admin)
     publication = prepare_publication(case, admin)
-    transition_case(case, "publish", admin)
+    transition_case(case, "publish", approver)
     return publication.slug
 
 
@@ -148,15 +150,15 @@ def build_world() -> World:
     build_version(code=DESK_FORM_CODE)  # the form a dossier's rating token opens
     own = _unit_objects("A", province, admin)
     sibling = _unit_objects("B", province, admin)
-    for role in STAFF_ROLES[1:]:
-        _user(f"vaitro.{role}", role, own["unit"])
+    staff = {role: _user(f"vaitro.{role}", role, own["unit"]) for role in STAFF_ROLES[1:]}
     _key, plaintext = issue_api_key("Khóa hệ thống", own["unit"], [
         "units.view", "dossiers.write", "feedback.intake", "feedback.view", "reports.view"],
         actor=admin)
     message = queue_message("sms", "0912345678", subject="", body="x", purpose="test.matrix")
     db.session.flush()
     shared = {
-        "slug": _publish(_case(own["unit"], admin, "Giấy phép xây dựng chậm."), admin),
+        "slug": _publish(_case(own["unit"], admin, "Giấy phép xây dựng chậm."), admin,
+                         staff[Role.APPROVER.value]),
         "message_id": message.id,
         "override_id": add_calendar_override(date(2026, 3, 13), False, "Quyết định tỉnh").id,
         "setting_key": "sipas.min_cell_size", "language": "en", "action": "start",

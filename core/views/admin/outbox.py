@@ -15,10 +15,8 @@ from core.extensions import db
 from core.forms import BaseForm
 from core.models import OutboxMessage, OutboxStatus
 from core.outbox import mask_recipient, outbox_counts, retry_message
-from core.views.admin import MenuGroup, MenuItem, add_menu_item, bp
+from core.views.admin import bp
 
-add_menu_item(MenuItem("admin.outbox", _l("Outbox"), Permission.SETTINGS_MANAGE,
-                       global_only=True, group=MenuGroup.SYSTEM))
 PAGE_SIZE = 200
 STATUS_LABELS = {
     OutboxStatus.PENDING.value: _l("waiting to be sent"),
