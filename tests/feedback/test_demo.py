@@ -13,7 +13,7 @@ from core.crypto import decrypt_json
 from core.extensions import db
 from core.models import AuditEntry, User
 from feedback.deadlines import Light, traffic_light
-from feedback.demo import CASES, KEY_PREFIX
+from feedback.demo_cases import CASES, KEY_PREFIX
 from feedback.kpis import pakn_kpis
 from feedback.models import CaseState, FeedbackCase, FeedbackEvent, RoutingRule
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.extensions import db
-from feedback.demo import KEY_PREFIX
+from feedback.demo_cases import KEY_PREFIX
 from feedback.models import FeedbackCase, Publication
 
 

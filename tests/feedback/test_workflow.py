@@ -30,7 +30,9 @@ from feedback.workflow import (
     TRANSITIONS,
     TransitionInput,
     TransitionRefused,
+    actions,
     available_transitions,
+    timeline,
     transition_case,
 )
 from tests.feedback.helpers import (
@@ -43,6 +45,12 @@ from tests.feedback.helpers import (
 )
 
 S = CaseState
+
+
+def _set_clock(monkeypatch, clock) -> None:
+    """The workflow's clock: its actions stamp the case, its timeline the events."""
+    for module in (actions, timeline):
+        monkeypatch.setattr(module, "now", clock)
 
 
 @pytest.fixture
@@ -114,7 +122,7 @@ ALLOWED = sorted((action, source.value) for action, t in TRANSITIONS.items()
 def test_the_table_covers_every_state_and_every_action_has_an_implementation():
     reachable = {s for t in TRANSITIONS.values() for s in t.sources}
     assert reachable == set(CaseState)
-    assert set(workflow._APPLY) == set(TRANSITIONS)
+    assert set(workflow.APPLY) == set(TRANSITIONS)
     assert set(workflow.STATE_LABELS) == set(CaseState)
 
 
@@ -322,7 +330,7 @@ def test_register_numbers_are_sequential_per_agency_and_year(app, org, make_unit
     assert ours[2].register_seq == 3
     # A new year starts a new register.
     next_year = datetime(year + 1, 1, 2, 3, 0, tzinfo=UTC)
-    monkeypatch.setattr(workflow, "now", lambda: next_year)
+    _set_clock(monkeypatch, lambda: next_year)
     late = submit_case(org)
     transition_case(late, "register", org.officer)
     db.session.commit()
@@ -478,7 +486,7 @@ def test_pause_and_resume_shift_the_answer_deadline_by_the_working_days_paused(
     received = _at(2026, 6, 1, 9, 0)            # Monday
     case = submit_case(org, received_at=received)
     clock = {"now": received + timedelta(hours=1)}
-    monkeypatch.setattr(workflow, "now", lambda: clock["now"])
+    _set_clock(monkeypatch, lambda: clock["now"])
     assign(case, org)
     transition_case(case, "start", org.handler)
     db.session.commit()
@@ -666,7 +674,7 @@ def test_merged_cases_follow_a_master_that_is_rejected_or_transferred(app, org, 
 def test_reopening_an_answered_case_gives_the_unit_a_fresh_period(app, org, monkeypatch):
     case = bring_to(S.ANSWERED, org)
     moment = _at(2026, 7, 6, 9, 0)   # Monday
-    monkeypatch.setattr(workflow, "now", lambda: moment)
+    _set_clock(monkeypatch, lambda: moment)
     transition_case(case, "reopen", org.officer, TransitionInput(reason="Người gửi chưa rõ"))
     db.session.commit()
     assert case.state == S.IN_PROGRESS.value
@@ -791,7 +799,7 @@ def test_hooks_are_called_with_each_event_in_the_same_transaction(app, org, monk
         assert event.id is not None        # flushed, so a hook can point at it
         seen.append((case.id, event.action, case.state))
 
-    monkeypatch.setattr(workflow, "TRANSITION_HOOKS", [*workflow.TRANSITION_HOOKS, hook])
+    monkeypatch.setattr(timeline, "TRANSITION_HOOKS", [*timeline.TRANSITION_HOOKS, hook])
     master = bring_to(S.REGISTERED, org)
     child = submit_case(org)
     transition_case(child, "merge", org.officer, TransitionInput(reason="x", master=master))
@@ -807,7 +815,7 @@ def test_hooks_are_called_with_each_event_in_the_same_transaction(app, org, monk
 def test_a_refused_transition_calls_no_hook(app, org, monkeypatch):
     case = bring_to(S.REGISTERED, org)
     seen = []
-    monkeypatch.setattr(workflow, "TRANSITION_HOOKS", [lambda c, e: seen.append(e)])
+    monkeypatch.setattr(timeline, "TRANSITION_HOOKS", [lambda c, e: seen.append(e)])
     with pytest.raises(TransitionRefused):
         transition_case(case, "register", org.officer)
     with pytest.raises(ServiceError):

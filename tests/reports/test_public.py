@@ -211,7 +211,8 @@ def pakn(org, make_user, monkeypatch):
     people = _pakn_org(org, make_user)
 
     def handled_on(day: datetime) -> None:
-        monkeypatch.setattr(workflow, "now", lambda: day)
+        for module in (workflow.actions, workflow.timeline):
+            monkeypatch.setattr(module, "now", lambda: day)
 
     # Received Mon 2 March; answered Thu 5 March, well within the 15 working days.
     quick = submit_case(people, content=CONTENT, contact=SENDER,

@@ -1,250 +1,36 @@
-"""The PAKN workflow: every change of a case's state goes through ``transition_case``.
-
-The table TRANSITIONS says, for each action, the states it may start from, the state it leads
-to, the permission it needs (checked on the case's agency or handling unit) and whether it
-needs a reason. A transition not allowed from the current state raises TransitionRefused
-(409); one the actor may not do raises a 403 ServiceError and is logged. Each transition adds
-a timeline event and an audit entry in the same transaction, recomputes the deadline shown
-in queues, and calls the hooks (notifications) so that the outbox row is written with it.
-"""
+"""What each action does besides changing the state (``APPLY``, by action name)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from analysis import pakn_kpis
-from core.access import Actor, Permission
-from core.audit import json_safe, record_audit, record_audit_now
-from core.clock import local, now
+from core.access import Actor
+from core.audit import record_audit
+from core.clock import now
 from core.exceptions import ServiceError
 from core.extensions import db
 from core.models import Unit, User
 from feedback import deadlines, four_eyes
-from feedback.case_access import can_on_case
 from feedback.models import (
     AnswerStatus,
     CaseState,
     Classification,
     FeedbackAnswer,
     FeedbackCase,
-    FeedbackEvent,
     Publication,
-    RegisterCounter,
 )
-
-S = CaseState
-P = Permission
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: frozenset[CaseState]
-    # None: the state does not change (extend) or is worked out (reopen).
-    target: CaseState | None
-    permission: Permission
-    label: object
-    needs_reason: bool = False
-    # Shown to the sender on the public status page.
-    public: bool = False
-
-
-def _t(action, sources, target, permission, label, **kw) -> Transition:
-    return Transition(action, frozenset(sources), target, permission, label, **kw)
-
-
-TRIAGE_SOURCES = {S.RECEIVED, S.REGISTERED}
-MERGEABLE = {S.RECEIVED, S.REGISTERED, S.ASSIGNED, S.IN_PROGRESS, S.WAITING}
-TERMINAL_ANSWERED = {S.ANSWERED, S.NOT_ACCEPTED, S.TRANSFERRED}
-
-TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
-    _t("register", {S.RECEIVED}, S.REGISTERED, P.FEEDBACK_TRIAGE, _l("Register")),
-    _t("reject", TRIAGE_SOURCES, S.NOT_ACCEPTED, P.FEEDBACK_TRIAGE, _l("Not accepted"),
-       needs_reason=True, public=True),
-    _t("transfer", TRIAGE_SOURCES, S.TRANSFERRED, P.FEEDBACK_TRIAGE,
-       _l("Transfer to the competent agency"), needs_reason=True, public=True),
-    _t("assign", TRIAGE_SOURCES, S.ASSIGNED, P.FEEDBACK_TRIAGE,
-       _l("Assign to a handling unit"), public=True),
-    _t("reassign", {S.ASSIGNED, S.IN_PROGRESS, S.WAITING}, S.ASSIGNED, P.FEEDBACK_TRIAGE,
-       _l("Reassign"), needs_reason=True, public=True),
-    _t("return_to_triage", {S.ASSIGNED, S.IN_PROGRESS}, S.REGISTERED, P.FEEDBACK_HANDLE,
-       _l("Not ours: return to the PAKN office"), needs_reason=True),
-    _t("start", {S.ASSIGNED}, S.IN_PROGRESS, P.FEEDBACK_HANDLE, _l("Start handling")),
-    _t("pause", {S.IN_PROGRESS}, S.WAITING, P.FEEDBACK_HANDLE,
-       _l("Wait for the sender"), needs_reason=True, public=True),
-    _t("resume", {S.WAITING}, S.IN_PROGRESS, P.FEEDBACK_HANDLE, _l("Resume")),
-    _t("extend", {S.ASSIGNED, S.IN_PROGRESS, S.WAITING}, None, P.FEEDBACK_HANDLE,
-       _l("Extend the deadline"), needs_reason=True, public=True),
-    _t("submit_answer", {S.IN_PROGRESS}, S.ANSWER_DRAFTED, P.FEEDBACK_HANDLE,
-       _l("Submit the answer for approval")),
-    _t("return_answer", {S.ANSWER_DRAFTED}, S.IN_PROGRESS, P.FEEDBACK_APPROVE,
-       _l("Return the draft"), needs_reason=True),
-    _t("approve", {S.ANSWER_DRAFTED}, S.APPROVED, P.FEEDBACK_APPROVE, _l("Approve")),
-    _t("send_answer", {S.APPROVED}, S.ANSWERED, P.FEEDBACK_APPROVE,
-       _l("Send the answer to the sender"), public=True),
-    _t("publish", {S.ANSWERED}, S.PUBLISHED, P.FEEDBACK_APPROVE, _l("Publish")),
-    # From "closed" too: closing a published case keeps its public page, which must stay
-    # withdrawable (the state then stays "closed").
-    _t("unpublish", {S.PUBLISHED, S.CLOSED}, None, P.FEEDBACK_APPROVE,
-       _l("Withdraw publication"), needs_reason=True),
-    _t("close", {S.ANSWERED, S.PUBLISHED, S.NOT_ACCEPTED, S.TRANSFERRED}, S.CLOSED,
-       P.FEEDBACK_TRIAGE, _l("Close")),
-    _t("reopen", {S.CLOSED, *TERMINAL_ANSWERED}, None, P.FEEDBACK_TRIAGE, _l("Reopen"),
-       needs_reason=True, public=True),
-    _t("merge", MERGEABLE, S.MERGED, P.FEEDBACK_TRIAGE, _l("Merge into another case"),
-       needs_reason=True, public=True),
-    _t("unmerge", {S.MERGED}, S.REGISTERED, P.FEEDBACK_TRIAGE, _l("Separate from the master"),
-       needs_reason=True),
-)}
-
-# One home for which states count as open: the KPI module, which cannot import this package.
-OPEN_STATES = frozenset(CaseState(value) for value in pakn_kpis.OPEN_STATES)
-# The states in which the handling unit has work to do.
-HANDLING_STATES = frozenset({S.ASSIGNED, S.IN_PROGRESS, S.WAITING, S.ANSWER_DRAFTED,
-                             S.APPROVED})
-MAX_EXTENSION_DAYS = 30
-
-
-@dataclass
-class TransitionInput:
-    reason: str | None = None
-    classification: str | None = None
-    handling_unit: Unit | None = None
-    transferred_to: str | None = None
-    master: FeedbackCase | None = None
-    extension_days: int | None = None
-    letter_number: str | None = None
-    signer_title: str | None = None
-
-
-class TransitionRefused(ServiceError):
-    status = 409
-
-
-# Called after every transition with (case, event), in the same transaction: notifications
-# register here (feedback.notifications), so the workflow does not import them.
-TRANSITION_HOOKS: list[Callable[[FeedbackCase, FeedbackEvent], None]] = []
-
-
-def _label(actor: Actor | None) -> str | None:
-    if isinstance(actor, User):
-        return actor.full_name or actor.username
-    if actor is None:
-        return None
-    return getattr(actor, "name", None)
-
-
-def available_transitions(case: FeedbackCase, actor: Actor | None) -> list[Transition]:
-    state = CaseState(case.state)
-    return [t for t in TRANSITIONS.values()
-            if state in t.sources and can_on_case(actor, t.permission, case)
-            and not (t.action == "extend" and case.extended)
-            and not (t.action == "unpublish" and state is S.CLOSED
-                     and not _has_published_answer(case))]
-
-
-def _has_published_answer(case: FeedbackCase) -> bool:
-    publication = _publication(case)
-    return publication is not None and publication.status == "published"
-
-
-def current_answer(case: FeedbackCase) -> FeedbackAnswer | None:
-    """The answer being worked on or sent (returned drafts are history)."""
-    return db.session.execute(
-        select(FeedbackAnswer).where(FeedbackAnswer.case_id == case.id,
-                                     FeedbackAnswer.status != AnswerStatus.RETURNED.value)
-        .order_by(FeedbackAnswer.id.desc()).limit(1)).scalar_one_or_none()
-
-
-def add_event(case: FeedbackCase, actor: Actor | None, action: str, *,
-              from_state: str | None = None, to_state: str | None = None,
-              reason: str | None = None, data: dict | None = None,
-              public: bool = False) -> FeedbackEvent:
-    event = FeedbackEvent(
-        case_id=case.id, at=now(), actor_id=actor.id if isinstance(actor, User) else None,
-        actor_label=_label(actor), action=action, from_state=from_state, to_state=to_state,
-        reason=reason, data=json_safe(data) if data is not None else None, public=public)
-    db.session.add(event)
-    return event
-
-
-def add_note(case: FeedbackCase, actor: Actor, text: str) -> FeedbackEvent:
-    """An internal note on the timeline, never shown to the sender."""
-    text = (text or "").strip()
-    if not text:
-        raise ServiceError(_("Write the note first."), status=400, field="note")
-    if not can_on_case(actor, P.FEEDBACK_VIEW, case):
-        raise ServiceError(_("You cannot add notes to this case."), status=403)
-    return add_event(case, actor, "note", reason=text)
-
-
-def take_register_number(case: FeedbackCase) -> None:
-    """The next number of the agency's register for the year, with one conditional UPDATE
-    (and an INSERT for the year's first case), so concurrent registrations never collide."""
-    if case.register_seq is not None:
-        return
-    year = local(now()).year
-    for _attempt in range(3):
-        row = db.session.execute(
-            update(RegisterCounter)
-            .where(RegisterCounter.agency_id == case.agency_id, RegisterCounter.year == year)
-            .values(last_seq=RegisterCounter.last_seq + 1)
-            .returning(RegisterCounter.last_seq)).first()
-        if row is not None:
-            case.register_year, case.register_seq = year, row[0]
-            return
-        try:
-            with db.session.begin_nested():
-                db.session.add(RegisterCounter(agency_id=case.agency_id, year=year, last_seq=0))
-        except Exception:  # another registration created the year's counter first
-            continue
-    raise ServiceError(_("The register is busy; try again."), status=503)
-
-
-def transition_case(case: FeedbackCase, action: str, actor: Actor | None,
-                    data: TransitionInput | None = None) -> FeedbackEvent:
-    """Apply ``action`` to ``case`` as ``actor`` (None: the system, e.g. a job). Flushes;
-    the caller commits."""
-    data = data or TransitionInput()
-    transition = TRANSITIONS.get(action)
-    if transition is None:
-        raise TransitionRefused(_("Unknown action."), status=400)
-    # Lock the row (PostgreSQL) and read its state afresh: two officers acting on the same
-    # case at once are serialised, and the second sees the first one's state.
-    db.session.refresh(case, with_for_update=True)
-    state = CaseState(case.state)
-    if actor is not None and not can_on_case(actor, transition.permission, case):
-        record_audit_now("access.denied", object_type="feedback_case", object_id=case.id,
-                         unit_id=case.agency_id, reason=transition.permission.value)
-        raise ServiceError(_("You may not do this on this case."), status=403)
-    if state not in transition.sources:
-        raise TransitionRefused(
-            _("This cannot be done now: the case is \u201c%(state)s\u201d.",
-              state=state_label(state)))
-    reason = (data.reason or "").strip() or None
-    if transition.needs_reason and not reason:
-        raise ServiceError(_("Give a reason."), status=400, field="reason")
-    details = _APPLY[action](case, data, actor) or {}
-    target = transition.target or CaseState(case.state)
-    if transition.target is not None:
-        case.state = target.value
-    deadlines.refresh_due(case)
-    event = add_event(case, actor, action, from_state=state.value, to_state=target.value,
-                      reason=reason, data=details or None, public=transition.public)
-    record_audit(f"feedback.{action}", object_type="feedback_case", object_id=case.id,
-                 unit_id=case.agency_id, before={"state": state.value},
-                 after={"state": target.value, **details}, reason=reason)
-    db.session.flush()
-    for hook in TRANSITION_HOOKS:
-        hook(case, event)
-    return event
-
+from feedback.workflow.rules import (
+    MAX_EXTENSION_DAYS,
+    OPEN_STATES,
+    S,
+    TransitionInput,
+    TransitionRefused,
+)
+from feedback.workflow.timeline import add_event, current_answer, run_hooks, take_register_number
 
 # --- What each action does besides changing the state. -------------------------------------
 
@@ -434,8 +220,7 @@ def _children_follow(master: FeedbackCase, actor: Actor | None, action: str,
                      unit_id=child.agency_id, before={"state": S.MERGED.value},
                      after={"state": target.value, "via_master_id": master.id})
         db.session.flush()
-        for hook in TRANSITION_HOOKS:
-            hook(child, event)
+        run_hooks(child, event)
 
 
 def _answer_merged_children(master: FeedbackCase, actor: Actor | None,
@@ -445,13 +230,13 @@ def _answer_merged_children(master: FeedbackCase, actor: Actor | None,
                      last_contact_at=moment)
 
 
-def _publication(case: FeedbackCase) -> Publication | None:
+def publication_of(case: FeedbackCase) -> Publication | None:
     return db.session.execute(
         select(Publication).where(Publication.case_id == case.id)).scalar_one_or_none()
 
 
 def _publish(case, data, actor):
-    publication = _publication(case)
+    publication = publication_of(case)
     if publication is None or publication.status not in ("draft", "withdrawn"):
         raise TransitionRefused(_("Prepare and review the public text before publishing."))
     people = four_eyes.check_publication_approver(case, publication, actor)
@@ -466,7 +251,7 @@ def _publish(case, data, actor):
 
 
 def _unpublish(case, data, actor):
-    publication = _publication(case)
+    publication = publication_of(case)
     if publication is None or publication.status != "published":
         raise TransitionRefused(_("This case has no published answer to withdraw."))
     publication.status = "withdrawn"
@@ -533,7 +318,7 @@ def _unmerge(case, data, actor):
     return {"from_master_id": old}
 
 
-_APPLY: dict[str, Callable[[FeedbackCase, TransitionInput, Actor | None], dict | None]] = {
+APPLY: dict[str, Callable[[FeedbackCase, TransitionInput, Actor | None], dict | None]] = {
     "register": _register, "reject": _reject, "transfer": _transfer, "assign": _assign,
     "reassign": _reassign, "return_to_triage": _return_to_triage, "start": _nothing,
     "pause": _pause, "resume": _resume, "extend": _extend, "submit_answer": _submit_answer,
@@ -541,23 +326,3 @@ _APPLY: dict[str, Callable[[FeedbackCase, TransitionInput, Actor | None], dict |
     "publish": _publish, "unpublish": _unpublish, "close": _close, "reopen": _reopen,
     "merge": _merge, "unmerge": _unmerge,
 }
-
-STATE_LABELS = {
-    S.RECEIVED: _l("Received"),
-    S.REGISTERED: _l("Registered"),
-    S.NOT_ACCEPTED: _l("Not accepted"),
-    S.TRANSFERRED: _l("Transferred to another agency"),
-    S.ASSIGNED: _l("Assigned to a handling unit"),
-    S.IN_PROGRESS: _l("Being handled"),
-    S.WAITING: _l("Waiting for the sender"),
-    S.ANSWER_DRAFTED: _l("Answer awaiting approval"),
-    S.APPROVED: _l("Answer approved"),
-    S.ANSWERED: _l("Answered"),
-    S.PUBLISHED: _l("Answered and published"),
-    S.CLOSED: _l("Closed"),
-    S.MERGED: _l("Merged with a related case"),
-}
-
-
-def state_label(state: CaseState | str) -> str:
-    return str(STATE_LABELS[CaseState(state)])
