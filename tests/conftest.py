@@ -139,6 +139,7 @@ class WorkerDatabase:
     url: str
     tables: tuple[str, ...]
     sequences: tuple[tuple[str, int], ...]  # (qualified name, start value)
+    revisions: tuple[str, ...]  # Alembic's stamp: a test may move it (tests/core/test_health.py)
 
     @classmethod
     def adopt(cls, url: str) -> WorkerDatabase:
@@ -153,15 +154,18 @@ class WorkerDatabase:
             sequences = tuple((name, start) for name, start in conn.exec_driver_sql(
                 "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename), start_value "
                 "FROM pg_sequences"))
+            revisions = tuple(conn.exec_driver_sql(
+                "SELECT version_num FROM alembic_version").scalars())
         engine.dispose()
         if seeded:
             raise RuntimeError(f"the migrated template holds rows in {seeded}: a database "
                                "emptied between tests would lose them")
-        return cls(url, tables, sequences)
+        return cls(url, tables, sequences, revisions)
 
     def empty(self) -> None:
         """Back to the just-migrated state: end any session a test left behind (a server
-        thread, a worker), delete every row and restart every sequence. In the replica role
+        thread, a worker), delete every row, restart every sequence and put Alembic's stamp
+        back. In the replica role
         no trigger fires: neither the foreign keys' (so the order of deletes does not matter)
         nor the audit log's append-only guard."""
         engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
@@ -173,6 +177,10 @@ class WorkerDatabase:
             conn.exec_driver_sql("; ".join(f'DELETE FROM "{name}"' for name in self.tables))
             conn.exec_driver_sql("SELECT " + ", ".join(
                 f"setval('{name}', {start}, false)" for name, start in self.sequences))
+            conn.exec_driver_sql("DELETE FROM alembic_version")
+            for revision in self.revisions:
+                conn.exec_driver_sql("INSERT INTO alembic_version (version_num) VALUES (%s)",
+                                     (revision,))
         engine.dispose()
 
 
