@@ -2,7 +2,8 @@
 
 Connected by feedback.contributes.connect_hooks to feedback.intake.INTAKE_PREPARERS (received:
 rendered and encrypted before the new case is stored, queued once it has its id) and
-feedback.workflow.timeline.TRANSITION_HOOKS (not accepted, transferred, assigned, waiting, answered).
+feedback.workflow.timeline.TRANSITION_HOOKS (not accepted, transferred, assigned, waiting,
+answered).
 Messages are always in Vietnamese (``force_locale("vi")``), rendered from the text templates in
 templates/feedback/messages/ (first line: the subject). The sender's contact is decrypted here,
 only to address the message, and never logged; the timeline records that a message was queued
