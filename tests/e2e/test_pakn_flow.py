@@ -2,8 +2,8 @@
 /phan-anh/ and notes the tracking code; the PAKN officer registers and assigns it to the Sở
 Nội vụ; the handler starts, drafts and submits an answer; the approver approves and sends it;
 the citizen reads the answer on /tra-cuu/ with the code and the phone's last 4 digits; the
-approver prepares and publishes it; the public page /tra-loi-pakn/ shows it without the
-sender's name, phone, email or address. Screenshots of every step go to
+handler prepares the public text and the approver publishes it; the public page /tra-loi-pakn/
+shows it without the sender's name, phone, email or address. Screenshots of every step go to
 test-artifacts/screenshots/, and axe-core checks the citizen pages."""
 
 from __future__ import annotations
@@ -190,11 +190,13 @@ def test_a_pakn_from_the_citizens_phone_to_the_public_answer(
     violations["status"] = axe_violations(citizen)
     screenshot(citizen, "7-citizen-status", full_page=True)
 
-    # 6. The approver prepares the public text (redacted) and publishes it.
+    # 6. The handler prepares the public text (redacted); the approver, a second person (four
+    #    eyes, feedback.four_eyes), reads it and publishes it.
+    handler.get(live_server(f"/quan-tri/pakn/{case_id}/cong-khai"))
+    prepare = handler.find_element(By.ID, "prepare-button")
+    _js_click(handler, prepare)
+    wait_for(handler, gone(prepare))
     approver.get(live_server(f"/quan-tri/pakn/{case_id}/cong-khai"))
-    prepare = approver.find_element(By.ID, "prepare-button")
-    _js_click(approver, prepare)
-    wait_for(approver, gone(prepare))
     publish = wait_for(approver, EC.presence_of_element_located((By.ID, "publish-button")))
     screenshot(approver, "8-approver-preview", full_page=True)
     _js_click(approver, publish)
