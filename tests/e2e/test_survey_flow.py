@@ -37,7 +37,8 @@ REQUIRED = [f"q9_{n}" for n in range(24, 40)]
 THANKS_VI = "Cảm ơn Ông/Bà đã đánh giá"  # "Thank you for your rating"
 NOT_SATISFIED_VI = "Ông/Bà chưa hài lòng?"  # "Not satisfied?"
 CHECK_ANSWERS_VI = "Vui lòng kiểm tra lại câu trả lời"  # "Please check your answers"
-RATE_ONE_VI = "Ông/Bà vui lòng đánh giá ít nhất một câu hỏi."  # "Please rate at least one question."
+# "Please rate at least one question."
+RATE_ONE_VI = "Ông/Bà vui lòng đánh giá ít nhất một câu hỏi."
 COMMENT = "Phòng chờ hơi nóng."
 HOTLINE = "0205 3818 999"  # LS-TTPVHCC's hotline: the desk has none of its own (core.demo)
 
