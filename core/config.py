@@ -25,6 +25,9 @@ class Defaults:
     SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLITE_BUSY_TIMEOUT_MS = 15_000
+    # A read-only copy (a PostgreSQL streaming replica) for dashboards, figure pages, report
+    # exports and the figures API; None reads everything from the primary (core.replica).
+    REPLICA_DATABASE_URL: str | None = None
 
     # Redis is optional in the embedded default: rate limits then live in process memory.
     REDIS_URL: str | None = None

@@ -12,6 +12,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from core.replica import RoutingSession
+
 # A naming convention makes constraint names stable across SQLite and PostgreSQL,
 # which Alembic's batch mode needs to alter tables on SQLite.
 NAMING_CONVENTION = {
@@ -27,7 +29,8 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# RoutingSession: plain reads inside core.replica.replica_reads() may go to a read replica.
+db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()

@@ -26,6 +26,7 @@ from sqlalchemy import case, delete, func, insert, literal, select
 from core.clock import local, now
 from core.db import write_intent
 from core.extensions import db
+from core.replica import primary_reads
 from surveys.models import (
     Response,
     RollupCount,
@@ -213,17 +214,21 @@ def ensure_fresh_month_rollups(limit: int = ON_READ_LIMIT) -> bool:
     """Fold new responses into the month table now when there are at most ``limit`` of them
     (a pilot or a quiet moment); above that the periodic job does it and the page shows the
     time of the last refresh. Commits its own small transaction. Returns True when fresh."""
-    pending = pending_responses()
-    if pending == 0:
-        return True
-    if pending > limit:
-        return False
-    # End the read transaction first: on SQLite a read transaction that starts writing can
-    # fail at once with "database is locked"; one begun with the write intent queues instead.
-    db.session.commit()
-    with write_intent():
-        refresh_month_rollups()
+    # On the primary even inside a report read from a replica (core.replica): the refresh
+    # decides what to write from what it reads, and a lagging copy would advance the
+    # watermark past responses it has not seen.
+    with primary_reads():
+        pending = pending_responses()
+        if pending == 0:
+            return True
+        if pending > limit:
+            return False
+        # End the read transaction first: on SQLite a read transaction that starts writing
+        # can fail at once with "database is locked"; one begun with the write intent queues.
         db.session.commit()
+        with write_intent():
+            refresh_month_rollups()
+            db.session.commit()
     return True
 
 
@@ -231,8 +236,6 @@ def refresh_month_rollups_job() -> dict[str, object]:
     result = refresh_month_rollups()
     return {"months": [month.isoformat() for month in result.months],
             "watermark": result.watermark}
-
-
 
 
 def rebuild_month_rollups_job() -> dict[str, object]:

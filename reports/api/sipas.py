@@ -24,6 +24,7 @@ from core.api import Blueprint
 from core.api.auth import require_api_key
 from core.clock import now, today
 from core.org import unit_by_code
+from core.replica import reads_from_replica
 from reports.dashboard import IndexRow, build_dashboard
 from reports.filters import FilterError, parse_filters
 from reports.indices import build_sipas_report
@@ -122,6 +123,7 @@ def _figure(row: IndexRow) -> dict:
 @blp.response(200, SipasSchema)
 @blp.alt_response(400, response="BAD_REQUEST")
 @blp.alt_response(404, response="NOT_FOUND")
+@reads_from_replica
 def get_sipas(code: str):
     """The dashboard's figures for a unit in the key's scope."""
     unit = unit_by_code(code)
@@ -176,6 +178,7 @@ def _public_figure(figure: PublicFigure | None) -> dict | None:
 @blp.response(200, PublicSipasSchema)
 @blp.alt_response(400, response="BAD_REQUEST")
 @blp.alt_response(404, response="NOT_FOUND")
+@reads_from_replica
 def get_public_sipas(code: str):
     """An agency's public figures: no key needed, no personal data, suppression applied."""
     if request.args:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
+from core.replica import reads_from_replica
 from reports.dashboard import AGGREGATION_LABELS, build_dashboard
 from reports.indices import build_sipas_report
 from reports.page_context import filter_context, request_filters
@@ -16,6 +17,7 @@ bp = Blueprint("reports_dashboard", __name__, url_prefix="/quan-tri/bao-cao")
 
 @bp.get("/")
 @login_required
+@reads_from_replica
 def index():
     filters = request_filters()
     report = build_sipas_report(current_user, filters)

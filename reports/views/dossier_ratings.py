@@ -20,6 +20,7 @@ from core.clock import today
 from core.exceptions import ServiceError
 from core.forms import BaseForm
 from core.models import UnitKind
+from core.replica import reads_from_replica
 from core.spreadsheets import csv_response, xlsx_response
 from core.views.admin import require_staff
 from reports.dossier_ratings import (
@@ -95,6 +96,7 @@ def _helpers() -> dict:
 
 
 @bp.get("/")
+@reads_from_replica
 def index():
     require(current_user, Permission.REPORTS_VIEW, None)
     form = _form()
@@ -105,6 +107,7 @@ def index():
 
 
 @bp.get("/xuat.<fmt>")
+@reads_from_replica
 def export(fmt: str):
     require(current_user, Permission.REPORTS_VIEW, None)
     if fmt not in ("csv", "xlsx"):

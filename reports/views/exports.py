@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from core.access import Permission, require_somewhere
 from core.audit import record_audit_now
+from core.replica import reads_from_replica
 from core.spreadsheets import XLSX_MIMETYPE, content_disposition
 from core.views.admin import require_staff
 from reports.dashboard import build_dashboard
@@ -32,6 +33,7 @@ def _bad_request(message: str) -> Response:
 
 
 @bp.get("/xuat.<fmt>", endpoint="dashboard")
+@reads_from_replica
 def export_dashboard(fmt: str):
     if fmt not in FORMATS:
         abort(404)

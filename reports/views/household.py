@@ -8,6 +8,7 @@ from flask import Blueprint, render_template
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
+from core.replica import reads_from_replica
 from reports.dashboard import AGGREGATION_LABELS
 from reports.household import CHOICE_QUESTIONS, build_household_report
 from reports.page_context import filter_context, request_filters
@@ -17,6 +18,7 @@ bp = Blueprint("reports_household", __name__, url_prefix="/quan-tri/bao-cao/ho-g
 
 @bp.get("/")
 @login_required
+@reads_from_replica
 def index():
     filters = request_filters()
     report = build_household_report(current_user, filters, lang=str(get_locale() or "vi")[:2])

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from core.clock import now, today
 from core.errors import error_response
+from core.replica import reads_from_replica
 from reports.public import build_agency_page, find_public_agency, list_public_agencies
 
 bp = Blueprint("reports_public", __name__, url_prefix="/cong-khai")
@@ -35,6 +36,7 @@ def _no_parameters():
 
 
 @bp.get("/")
+@reads_from_replica
 def index():
     if (refused := _no_parameters()) is not None:
         return refused
@@ -43,6 +45,7 @@ def index():
 
 
 @bp.get("/<code>")
+@reads_from_replica
 def agency(code: str):
     unit = find_public_agency(code)
     if unit is None:

@@ -7,6 +7,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
+from core.replica import reads_from_replica
 from reports.page_context import filter_context, request_filters
 from reports.reliability import (
     ALPHA_ACCEPTABLE,
@@ -20,6 +21,7 @@ bp = Blueprint("reports_reliability", __name__, url_prefix="/quan-tri/bao-cao/do
 
 @bp.get("/")
 @login_required
+@reads_from_replica
 def index():
     filters = request_filters(allowed_extra={"version"})
     version_id = parse_version(request.args.getlist("version"))

@@ -8,6 +8,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from core.clock import now
+from core.replica import reads_from_replica
 from core.views.admin import require_staff
 from reports.dashboard import AGGREGATION_LABELS
 from reports.indices import build_sipas_report
@@ -19,6 +20,7 @@ bp.before_request(require_staff)
 
 
 @bp.get("/bao-cao-khao-sat", endpoint="show")
+@reads_from_replica
 def show():
     filters = request_filters()
     report = build_sipas_report(current_user, filters)
