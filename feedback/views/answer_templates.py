@@ -83,6 +83,7 @@ def _data(form: TemplateForm) -> services.TemplateData:
 
 @bp.get("/")
 def index():
+    """The answer templates of the user's units and the shared ones, active first."""
     _require_any()
     in_scope = or_(*[AnswerTemplate.unit_id.in_(
         select(Unit.id).where(unit_scope_clause(current_user, perm))) for perm in PERMS])
@@ -113,6 +114,7 @@ def _save(form: TemplateForm, template: AnswerTemplate | None):
 
 @bp.route("/moi", methods=["GET", "POST"])
 def new():
+    """Write a new answer template, for one unit or shared."""
     _require_any()
     form = _form()
     result = _save(form, None)
@@ -125,6 +127,7 @@ def new():
 
 @bp.route("/<int:template_id>", methods=["GET", "POST"])
 def edit(template_id: int):
+    """Edit an answer template the user may manage."""
     template = db.session.get(AnswerTemplate, template_id)
     if template is None:
         abort(404)

@@ -147,6 +147,7 @@ def _args_without_page() -> dict[str, str]:
 
 @bp.get("/")
 def index():
+    """Published PAKN answers, newest first, searchable by words, topic, unit and month."""
     units = _units_with_answers()
     form = _search_form(units)
     filters = _filters(form, units)
@@ -170,6 +171,7 @@ def index():
 
 @bp.get("/<slug>")
 def show(slug: str):
+    """One published PAKN answer: the question and the agency's answer."""
     if len(slug) > 24:
         abort(404)
     pub = db.session.execute(select(Publication).where(
@@ -193,6 +195,7 @@ def entry_id(slug: str) -> str:
 
 @bp.get("/atom.xml")
 def feed():
+    """An Atom feed of the latest published PAKN answers, with the list's filters."""
     units = _units_with_answers()
     form = _search_form(units)
     filters = _filters(form, units)

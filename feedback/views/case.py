@@ -282,6 +282,7 @@ def _render(case: FeedbackCase, *, status: int = 200, contact=None,
 
 @bp.get("/<int:case_id>")
 def show(case_id: int):
+    """One PAKN case: deadlines, content, timeline, notes, answer, the actions allowed now."""
     return _render(_load(case_id))
 
 
@@ -325,6 +326,7 @@ def _master(case: FeedbackCase, text: str | None) -> FeedbackCase | None:
 
 @bp.post("/<int:case_id>/thao-tac/<action>")
 def act(case_id: int, action: str):
+    """Take a workflow action on a case (register, assign, extend, approve...) from its form."""
     case = _load(case_id)
     transition = TRANSITIONS.get(action)
     if transition is None:
@@ -365,6 +367,7 @@ def act(case_id: int, action: str):
 
 @bp.post("/<int:case_id>/ghi-chu")
 def note(case_id: int):
+    """Add an internal note to a case's timeline."""
     case = _load(case_id)
     form = NoteForm()
     if not form.validate():
@@ -382,6 +385,7 @@ def note(case_id: int):
 
 @bp.post("/<int:case_id>/lien-he")
 def reveal(case_id: int):
+    """Show the sender's contact details, for a stated reason; the reveal is logged."""
     case = _load(case_id, P.FEEDBACK_CONTACT_VIEW)
     form = RevealForm()
     if not form.validate():
@@ -399,6 +403,7 @@ def reveal(case_id: int):
 
 @bp.post("/<int:case_id>/tra-loi")
 def answer(case_id: int):
+    """Save a case's answer draft, or save it and submit it for approval."""
     case = _load(case_id, P.FEEDBACK_HANDLE)
     form = AnswerForm()
     submit = request.form.get("submit_for_approval") == "1"
@@ -423,6 +428,7 @@ def answer(case_id: int):
 
 @bp.get("/<int:case_id>/tep/<int:attachment_id>")
 def attachment(case_id: int, attachment_id: int):
+    """Download one of a case's attachments (sandboxed; the download is logged)."""
     case = _load(case_id)
     item = db.session.get(FeedbackAttachment, attachment_id)
     if item is None or item.case_id != case.id:

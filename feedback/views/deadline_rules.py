@@ -131,11 +131,13 @@ def _render(form: RuleForm, status: int = 200):
 
 @bp.get("/")
 def index():
+    """PAKN deadline rules in force and scheduled, their fallbacks and a deadline calculator."""
     return _render(_rule_form())
 
 
 @bp.post("/")
 def add():
+    """Add an effective-dated deadline rule for a step, kind, topic and unit."""
     require(current_user, MANAGE, None)
     form = _rule_form(request.form)
     if not form.validate():

@@ -78,6 +78,7 @@ def _ingest(filename: str, raw: bytes, agency: Unit) -> FileReport:
 
 @bp.route("/", methods=["GET", "POST"])
 def upload():
+    """Register PAKN from uploaded .eml files, with a report on each file."""
     require(current_user, INTAKE, None)
     form = UploadForm()
     form.unit_id.choices = [SelectChoice(u.id, "— " * u.depth + u.name_vi)

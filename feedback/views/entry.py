@@ -177,6 +177,7 @@ def _save(form: EntryForm, unit: Unit, received_at: datetime):
 
 @bp.route("/", methods=["GET", "POST"])
 def new():
+    """Type in a PAKN received by hotline, letter, suggestion box, meeting, email or portal."""
     require(current_user, INTAKE, None)
     form = EntryForm()
     _unit_choices(form)

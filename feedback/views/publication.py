@@ -102,11 +102,13 @@ def _refused(case_id: int, error: ServiceError):
 
 @bp.get("/<int:case_id>/cong-khai")
 def prepare(case_id: int):
+    """An answered case's publication page: the original, what was removed, the public text."""
     return _render(_load(case_id))
 
 
 @bp.post("/<int:case_id>/cong-khai")
 def prepare_post(case_id: int):
+    """Build (or rebuild) an answered case's public text with personal data removed."""
     case = _load(case_id)
     form = ConfirmForm()
     if not form.validate():
@@ -126,6 +128,7 @@ def prepare_post(case_id: int):
 
 @bp.post("/<int:case_id>/cong-khai/sua")
 def edit(case_id: int):
+    """Save edits to the public text; anything personal still in it is removed again."""
     case = _load(case_id)
     pub = service.publication_of(case)
     if pub is None:
@@ -155,6 +158,7 @@ def edit(case_id: int):
 
 @bp.post("/<int:case_id>/cong-khai/dang")
 def publish(case_id: int):
+    """Publish the public text on the public answers page (an approver, four eyes)."""
     case = _load(case_id)
     form = ConfirmForm()
     if not form.validate():
@@ -171,6 +175,7 @@ def publish(case_id: int):
 
 @bp.post("/<int:case_id>/cong-khai/go")
 def withdraw(case_id: int):
+    """Take a published answer off the public page, with a reason."""
     case = _load(case_id)
     form = WithdrawForm()
     if not form.validate():

@@ -189,11 +189,13 @@ def _queue(scope: str):
 
 @bp.get("/")
 def inbox():
+    """The PAKN inbox: open cases of the officer's units, most urgent first, with filters."""
     return _queue("inbox")
 
 
 @bp.get("/don-vi")
 def unit():
+    """The handling unit's queue: cases its handlers and approvers work on, most urgent first."""
     return _queue("unit")
 
 
@@ -209,6 +211,7 @@ def _back_to_inbox() -> str:
 
 @bp.post("/giao-hang-loat")
 def bulk_assign():
+    """Assign the ticked inbox cases to one handling unit at once."""
     require(current_user, P.FEEDBACK_TRIAGE, None)
     form = BulkAssignForm()
     _bulk_choices(form)
@@ -280,9 +283,11 @@ def _export(scope: str, fmt: str):
 
 @bp.get("/xuat.<fmt>")
 def export(fmt: str):
+    """The inbox, with its filters, as a CSV or XLSX file (the export is logged)."""
     return _export("inbox", fmt)
 
 
 @bp.get("/don-vi/xuat.<fmt>")
 def unit_export(fmt: str):
+    """The unit queue, with its filters, as a CSV or XLSX file (the export is logged)."""
     return _export("unit", fmt)

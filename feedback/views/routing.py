@@ -121,6 +121,7 @@ def _save(form: RuleForm, rule: RoutingRule | None):
 
 @bp.get("/")
 def rules():
+    """The PAKN routing rules the user may manage, in the order they are tried."""
     _require_any()
     shown = routing.rules_visible_to(current_user)
     return render_template("feedback/routing/rules.html", rules=shown)
@@ -128,6 +129,7 @@ def rules():
 
 @bp.route("/moi", methods=["GET", "POST"])
 def new():
+    """Create a routing rule: which cases (topic, kind, origin) go to which handling unit."""
     _require_any()
     form = RuleForm()
     _choices(form)
@@ -136,6 +138,7 @@ def new():
 
 @bp.route("/<int:rule_id>/sua", methods=["GET", "POST"])
 def edit(rule_id: int):
+    """Edit a routing rule."""
     rule = _load(rule_id)
     form = RuleForm(obj=rule) if request.method == "GET" else RuleForm()
     _choices(form, rule)
@@ -148,6 +151,7 @@ def edit(rule_id: int):
 
 @bp.post("/<int:rule_id>/di-chuyen")
 def move(rule_id: int):
+    """Move a routing rule one place up or down in the order rules are tried."""
     rule = _load(rule_id)
     direction = request.form.get("direction", "")
     if direction not in ("up", "down"):
@@ -159,6 +163,7 @@ def move(rule_id: int):
 
 @bp.post("/<int:rule_id>/trang-thai")
 def set_active(rule_id: int):
+    """Switch a routing rule on or off (on only while its handling unit is active)."""
     rule = _load(rule_id)
     value = request.form.get("active")
     if value not in ("0", "1"):
@@ -175,6 +180,7 @@ def set_active(rule_id: int):
 
 @bp.route("/<int:rule_id>/xoa", methods=["GET", "POST"])
 def delete(rule_id: int):
+    """Confirm, then delete a routing rule."""
     rule = _load(rule_id)
     if request.method == "GET":
         return render_template("feedback/routing/rule_delete.html", rule=rule)
@@ -202,6 +208,7 @@ def _agencies() -> list[Unit]:
 
 @bp.get("/chay-thu")
 def dry_run():
+    """Try a register's rules on its recent routed cases: which rule matches, and agrees?"""
     _require_any()
     agencies = _agencies()
     agency_id = request.args.get("agency", type=int)

@@ -19,6 +19,7 @@ bp = Blueprint("reports_dashboard", __name__, url_prefix="/quan-tri/bao-cao")
 @login_required
 @reads_from_replica
 def index():
+    """The SIPAS dashboard: element bars, trend, ranking, heat map and PAKN KPIs, filtered."""
     filters = request_filters()
     report = build_sipas_report(current_user, filters)
     dashboard = build_dashboard(current_user, report)

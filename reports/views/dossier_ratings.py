@@ -98,6 +98,7 @@ def _helpers() -> dict:
 @bp.get("/")
 @reads_from_replica
 def index():
+    """Dossier ratings under TT 01/2018 by unit, for a quarter or a whole year."""
     require(current_user, Permission.REPORTS_VIEW, None)
     form = _form()
     report = _report(form)
@@ -109,6 +110,7 @@ def index():
 @bp.get("/xuat.<fmt>")
 @reads_from_replica
 def export(fmt: str):
+    """The dossier ratings table as CSV or XLSX (the export is logged)."""
     require(current_user, Permission.REPORTS_VIEW, None)
     if fmt not in ("csv", "xlsx"):
         abort(404)

@@ -35,6 +35,7 @@ def _bad_request(message: str) -> Response:
 @bp.get("/xuat.<fmt>", endpoint="dashboard")
 @reads_from_replica
 def export_dashboard(fmt: str):
+    """The dashboard as XLSX, or one of its tables as CSV, for the page's filters."""
     if fmt not in FORMATS:
         abort(404)
     require_somewhere(current_user, Permission.REPORTS_VIEW)

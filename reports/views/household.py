@@ -20,6 +20,7 @@ bp = Blueprint("reports_household", __name__, url_prefix="/quan-tri/bao-cao/ho-g
 @login_required
 @reads_from_replica
 def index():
+    """The household survey page: harassment, unofficial payments, expectations, index."""
     filters = request_filters()
     report = build_household_report(current_user, filters, lang=str(get_locale() or "vi")[:2])
     return render_template("reports/household.html", r=report, questions=CHOICE_QUESTIONS,

@@ -51,6 +51,7 @@ def _visible(task: ImprovementTask) -> bool:
 
 @bp.get("/")
 def index():
+    """The improvement-task catalogue by element: shipped tasks and the units' own."""
     require(current_user, P.REPORTS_VIEW, None)
     element = request.args.get("element", "")
     source = request.args.get("source", "")
@@ -114,6 +115,7 @@ def _render(form: TaskForm, task: ImprovementTask | None, copied: ImprovementTas
 
 @bp.route("/moi", methods=["GET", "POST"])
 def new():
+    """Add a task to a unit's own catalogue, blank or copied from a task listed."""
     require(current_user, P.REPORTS_PUBLISH, None)
     copied = None
     raw = request.args.get("from", "")
@@ -141,6 +143,7 @@ def new():
 
 @bp.route("/<int:task_id>", methods=["GET", "POST"])
 def edit(task_id: int):
+    """Edit a unit's own catalogue task or take it out of use (shipped tasks are read-only)."""
     task = db.session.get(ImprovementTask, task_id)
     if task is None or not _visible(task):
         abort(404)
@@ -167,6 +170,7 @@ def edit(task_id: int):
 
 @bp.post("/nap-lai")
 def reload():
+    """Load the shipped catalogue from its file again (system-wide publishers only)."""
     require_global(current_user, P.REPORTS_PUBLISH)
     report = catalogue.load_shipped_catalogue()
     record_audit("reports.catalogue.loaded", object_type="improvement_task",

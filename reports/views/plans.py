@@ -69,6 +69,7 @@ def _load(plan_id: int, perm: Permission) -> ImprovementPlan:
 
 @bp.get("/")
 def index():
+    """The improvement plans of the user's units, most recently changed first."""
     require(current_user, P.REPORTS_VIEW, None)
     plans = db.session.execute(
         select(ImprovementPlan, Unit).join(Unit, Unit.id == ImprovementPlan.unit_id)
@@ -110,6 +111,7 @@ def _draft_form(units: list[Unit]) -> tuple[DraftForm, dict[str, Campaign]]:
 
 @bp.route("/lap", methods=["GET", "POST"])
 def draft():
+    """Draft an improvement plan for a unit from its elements under target."""
     require(current_user, P.REPORTS_PUBLISH, None)
     units = _draft_units()
     form, campaigns = _draft_form(units)
@@ -228,6 +230,7 @@ def _editor(plan: ImprovementPlan, unit: Unit, form: PlanForm, status: int = 200
 
 @bp.route("/<int:plan_id>", methods=["GET", "POST"])
 def edit(plan_id: int):
+    """An improvement plan's editor: edit, add, delete and reorder its rows."""
     plan = _load(plan_id, P.REPORTS_VIEW)
     unit = db.session.get(Unit, plan.unit_id)
     if request.method == "POST":
@@ -261,6 +264,7 @@ def edit(plan_id: int):
 
 @bp.post("/<int:plan_id>/xoa")
 def delete(plan_id: int):
+    """Delete an improvement plan, once confirmed."""
     plan = _load(plan_id, P.REPORTS_PUBLISH)
     if request.form.get("confirm") != "yes":
         abort(400)
@@ -278,6 +282,7 @@ def delete(plan_id: int):
 
 @bp.get("/<int:plan_id>/in")
 def printable(plan_id: int):
+    """An improvement plan laid out for printing (Phụ lục II)."""
     plan = _load(plan_id, P.REPORTS_VIEW)
     unit = db.session.get(Unit, plan.unit_id)
     return render_template("reports/plans/print.html", plan=plan, unit=unit,
@@ -286,6 +291,7 @@ def printable(plan_id: int):
 
 @bp.get("/<int:plan_id>/ke-hoach.xlsx")
 def export(plan_id: int):
+    """An improvement plan as an XLSX file (the export is logged)."""
     from reports.plan_export import plan_workbook
 
     plan = _load(plan_id, P.REPORTS_VIEW)

@@ -38,6 +38,7 @@ def _no_parameters():
 @bp.get("/")
 @reads_from_replica
 def index():
+    """The public list of agencies with figures, grouped under their top-level unit."""
     if (refused := _no_parameters()) is not None:
         return refused
     return _public(render_template("reports/public/index.html",
@@ -47,6 +48,7 @@ def index():
 @bp.get("/<code>")
 @reads_from_replica
 def agency(code: str):
+    """An agency's public page: its SIPAS indices and PAKN handling for recent half-years."""
     unit = find_public_agency(code)
     if unit is None:
         abort(404)

@@ -23,6 +23,7 @@ bp = Blueprint("reports_reliability", __name__, url_prefix="/quan-tri/bao-cao/do
 @login_required
 @reads_from_replica
 def index():
+    """Questionnaire reliability: Cronbach's alpha per element and the item-total table."""
     filters = request_filters(allowed_extra={"version"})
     version_id = parse_version(request.args.getlist("version"))
     report = build_reliability_report(current_user, filters, version_id,

@@ -35,6 +35,7 @@ def _page_number(raw: str | None) -> int | None:
 
 @bp.get("/")
 def index():
+    """The quarterly and yearly reports produced for the user's units, latest period first."""
     require_somewhere(current_user, Permission.REPORTS_VIEW)
     unknown = set(request.args) - {"kind", "page"}
     kind = request.args.get("kind") or None
@@ -65,6 +66,7 @@ def index():
 
 @bp.get("/<int:run_id>/tai-ve")
 def download(run_id: int):
+    """Download a produced report's XLSX file (the download is logged)."""
     run = db.session.get(ReportRun, run_id)
     if run is None:
         abort(404)

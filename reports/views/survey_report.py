@@ -22,6 +22,7 @@ bp.before_request(require_staff)
 @bp.get("/bao-cao-khao-sat", endpoint="show")
 @reads_from_replica
 def show():
+    """The printable survey report (A4) for the dashboard's filters and scope."""
     filters = request_filters()
     report = build_sipas_report(current_user, filters)
     survey = build_survey_report(current_user, report)

@@ -79,6 +79,7 @@ def _status(campaign: Campaign) -> str:
 
 @bp.get("/")
 def index():
+    """The survey campaigns of the user's units, with their status and progress totals."""
     require(current_user, MANAGE, None)
     rows = [(c, _status(c), services.progress_totals(services.campaign_progress(c)))
             for c in services.campaigns_visible_to(current_user)]
@@ -177,12 +178,14 @@ def _render_edit(form, campaign, units, quotas, row_errors, general, status):
 
 @bp.route("/moi", methods=["GET", "POST"])
 def new():
+    """Create a survey campaign: questionnaire, dates, channels, and units with their quotas."""
     require(current_user, MANAGE, None)
     return _edit_page(None)
 
 
 @bp.route("/<int:campaign_id>/sua", methods=["GET", "POST"])
 def edit(campaign_id: int):
+    """Change a campaign that is not closed (a closed one is shown unchanged, with 409)."""
     campaign = _load(campaign_id)
     if campaign.closed_at is not None:
         flash(_("This campaign is closed and can no longer be changed."), "error")
@@ -192,6 +195,7 @@ def edit(campaign_id: int):
 
 @bp.post("/<int:campaign_id>/dong")
 def close(campaign_id: int):
+    """Close a campaign, with a reason; later responses are continuous ratings again."""
     campaign = _load(campaign_id)
     try:
         services.close_campaign(campaign, current_user, request.form.get("reason") or None)
@@ -213,6 +217,7 @@ def _channels(campaign: Campaign, rows) -> list[str]:
 
 @bp.get("/<int:campaign_id>")
 def progress(campaign_id: int):
+    """A campaign's progress: responses per unit and channel against each unit's quota."""
     return _render_progress(_load(campaign_id))
 
 
@@ -228,6 +233,7 @@ def _render_progress(campaign: Campaign) -> str:
 
 @bp.get("/<int:campaign_id>/tien-do.csv")
 def progress_csv(campaign_id: int):
+    """A campaign's progress table (responses per unit and channel, quotas) as CSV."""
     campaign = _load(campaign_id)
     rows = services.campaign_progress(campaign)
     channels = _channels(campaign, rows)

@@ -51,6 +51,7 @@ def _load(dossier_id: int) -> Dossier:
 
 @bp.get("/")
 def index():
+    """The dossiers of the user's units, newest first, searchable by code or procedure."""
     require(current_user, WRITE, None)
     query = (request.args.get("q") or "").strip()[:100]
     page = max(request.args.get("page", 1, type=int), 1)
@@ -85,11 +86,13 @@ def _import_page(form: SpreadsheetImportForm, report=None) -> str:
 
 @bp.get("/<int:dossier_id>")
 def detail(dossier_id: int):
+    """One dossier's facts and dates, with the button that prints its rating receipt."""
     return render_template("surveys/dossier_detail.html", dossier=_load(dossier_id))
 
 
 @bp.post("/<int:dossier_id>/phieu")
 def issue_token(dossier_id: int):
+    """Issue a single-use rating link and show the receipt slip with its QR to print."""
     dossier = _load(dossier_id)
     try:
         token, plaintext = issue_rating_token(dossier)

@@ -131,6 +131,7 @@ def _save(form: BaseForm, template: str, save, context: dict):
 
 @instruments_bp.route("/phien-ban/<int:version_id>/phan/moi", methods=["GET", "POST"])
 def section_new(version_id: int):
+    """Add a section to a draft version."""
     version = load_version(version_id, edit=True)
     if (refusal := refuse_unless_draft(version)) is not None:
         return refusal
@@ -142,6 +143,7 @@ def section_new(version_id: int):
 
 @instruments_bp.route("/phan/<int:section_id>/sua", methods=["GET", "POST"])
 def section_edit(section_id: int):
+    """Edit a section of a draft version."""
     section = _load_section(section_id)
     if (refusal := refuse_unless_draft(section.version)) is not None:
         return refusal
@@ -154,6 +156,7 @@ def section_edit(section_id: int):
 
 @instruments_bp.route("/phien-ban/<int:version_id>/cau-hoi/moi", methods=["GET", "POST"])
 def item_new(version_id: int):
+    """Add a question to a draft version, in the section chosen."""
     version = load_version(version_id, edit=True)
     if (refusal := refuse_unless_draft(version)) is not None:
         return refusal
@@ -166,6 +169,7 @@ def item_new(version_id: int):
 
 @instruments_bp.route("/cau-hoi/<int:item_id>/sua", methods=["GET", "POST"])
 def item_edit(item_id: int):
+    """Edit a question of a draft version: texts, answer type, choices, element."""
     item = _load_item(item_id)
     if (refusal := refuse_unless_draft(item.version)) is not None:
         return refusal
@@ -207,21 +211,25 @@ def _direction() -> int:
 
 @instruments_bp.post("/phan/<int:section_id>/di-chuyen")
 def section_move(section_id: int):
+    """Move a section of a draft one place up or down."""
     return _post_action(_load_section(section_id), lambda s: move_section(s, _direction()),
                         _("Section moved."))
 
 
 @instruments_bp.post("/phan/<int:section_id>/xoa")
 def section_delete(section_id: int):
+    """Delete an empty section from a draft."""
     return _post_action(_load_section(section_id), delete_section, _("Section deleted."))
 
 
 @instruments_bp.post("/cau-hoi/<int:item_id>/di-chuyen")
 def item_move(item_id: int):
+    """Move a question of a draft one place up or down within its section."""
     return _post_action(_load_item(item_id), lambda i: move_item(i, _direction()),
                         _("Item moved."))
 
 
 @instruments_bp.post("/cau-hoi/<int:item_id>/xoa")
 def item_delete(item_id: int):
+    """Delete a question from a draft."""
     return _post_action(_load_item(item_id), delete_item, _("Item deleted."))

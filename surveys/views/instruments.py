@@ -105,6 +105,7 @@ def refuse_unless_draft(version: InstrumentVersion):
 
 @bp.get("/")
 def instruments():
+    """The questionnaires (shipped and the user's units' own) with their versions."""
     require(current_user, MANAGE, None)
     rows = db.session.scalars(
         db.select(Instrument).outerjoin(Unit, Unit.id == Instrument.owner_unit_id)
@@ -129,6 +130,7 @@ def _start_choices() -> list[SelectChoice]:
 
 @bp.route("/moi", methods=["GET", "POST"])
 def instrument_new():
+    """Create a unit's questionnaire as a draft, empty or from a published version."""
     units = visible_units(current_user, MANAGE)
     if not units:
         require(None, MANAGE, None)
@@ -157,6 +159,7 @@ def instrument_new():
 
 @bp.get("/phien-ban/<int:version_id>")
 def version(version_id: int):
+    """A questionnaire version previewed in Vietnamese and English; a draft is edited here."""
     return render_version(load_version(version_id))
 
 
@@ -177,22 +180,26 @@ def _act(version_id: int, action, done_message):
 
 @bp.post("/phien-ban/<int:version_id>/sao-chep")
 def version_copy(version_id: int):
+    """Copy a version into a new draft, to change the form."""
     return _act(version_id, lambda v: create_draft(v, current_user),
                 _("A new draft was made; edit it, then publish it."))
 
 
 @bp.post("/phien-ban/<int:version_id>/cong-bo")
 def version_publish(version_id: int):
+    """Publish a draft; the version published before it is retired."""
     return _act(version_id, lambda v: publish_version(v, current_user),
                 _("The version is published; the one before it is retired."))
 
 
 @bp.post("/phien-ban/<int:version_id>/ngung")
 def version_retire(version_id: int):
+    """Retire a published version; its responses are kept."""
     return _act(version_id, lambda v: retire_version(v, current_user),
                 _("The version is retired; its responses are kept."))
 
 
 @bp.post("/phien-ban/<int:version_id>/xoa")
 def version_delete(version_id: int):
+    """Delete a draft version; back to the list of questionnaires."""
     return _act(version_id, lambda v: delete_draft(v), _("The draft was deleted."))

@@ -89,6 +89,7 @@ def _campaign_problem(campaign: Campaign | None, unit: Unit, version_id: int) ->
 
 @bp.route("/", methods=["GET", "POST"])
 def index():
+    """Choose the unit, questionnaire and campaign for typing in paper forms."""
     require(current_user, ENTER, None)
     form = SetupForm()
     _setup_choices(form)
@@ -116,6 +117,7 @@ def _load(unit_id: int, version_id: int):
 
 @bp.route("/<int:unit_id>/<int:version_id>", methods=["GET", "POST"])
 def entry(unit_id: int, version_id: int):
+    """Type in paper questionnaires for a unit, one after another, keyboard only."""
     unit, version, campaign = _load(unit_id, version_id)
     form = EntryForm()
     typed = {k: v for k, v in request.form.items() if k.startswith(FIELD_PREFIX)}

@@ -54,6 +54,7 @@ def _refused(error: TokenRefused):
 @bp.route("/d/<token>", methods=["GET", "POST"])
 @limiter.limit(_post_limit, methods=["POST"])
 def rate(token: str):
+    """The citizen's rating form for the dossier behind a receipt QR, usable once."""
     dossier = token_for(token).dossier  # 404 / 409 / 410 before anything else
     version = _desk_version(dossier)
     posted = request.method == "POST"
@@ -68,6 +69,7 @@ def rate(token: str):
 
 @bp.get("/d/<token>/cam-on")
 def thank_you(token: str):
+    """Thanks after rating a dossier; after a low rating, an offer to send a PAKN."""
     rating = stored_token(token)
     if rating is None or rating.used_at is None:
         abort(404)

@@ -50,6 +50,7 @@ bp.before_request(require_staff)
 
 @bp.route("/", methods=["GET", "POST"])
 def upload():
+    """Import survey responses, step 1: choose the unit, questionnaire and CSV/XLSX file."""
     require(current_user, MANAGE, None)
     form = UploadForm()
     units = [u for u in visible_units(current_user, MANAGE) if u.active]
@@ -76,6 +77,7 @@ def upload():
 
 @bp.route("/<token>", methods=["GET", "POST"])
 def mapping(token: str):
+    """Steps 2 and 3: map the file's columns to questions, check the rows, import them."""
     stored, content, unit, version = _load(token)
     form = _mapping_form(stored, version)
     earlier = services.earlier_import(stored.sha256, unit.id)

@@ -40,6 +40,7 @@ def _masked(message: OutboxMessage) -> str:
 
 @bp.get("/hop-thu-di")
 def outbox():
+    """The outbox: message counts by status and the latest messages, recipients masked."""
     require_global(current_user, Permission.SETTINGS_MANAGE)
     status = request.args.get("status") or None
     if status is not None and status not in STATUS_LABELS:
@@ -55,6 +56,7 @@ def outbox():
 
 @bp.post("/hop-thu-di/<int:message_id>/gui-lai")
 def outbox_retry(message_id: int):
+    """Send a message that failed for good once more; back to the failed ones."""
     require_global(current_user, Permission.SETTINGS_MANAGE)
     if not RetryForm().validate_on_submit():
         abort(400)

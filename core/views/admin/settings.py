@@ -106,6 +106,7 @@ def _overview(key: str):
 
 @bp.get("/cai-dat")
 def settings():
+    """Every setting: the value in force, what is scheduled and the units' own values."""
     require(current_user, P, None)
     return render_template("admin/settings.html", show=show_value,
                            overviews=[_overview(key) for key in sorted(SETTINGS)])
@@ -126,6 +127,7 @@ def _target_unit() -> Unit | None:
 
 @bp.route("/cai-dat/<key>", methods=["GET", "POST"])
 def setting_detail(key: str):
+    """One setting's values over time; schedule a new value, globally or for a unit."""
     definition = _definition(key)
     require(current_user, P, None)
     unit = _target_unit() if request.method == "POST" else None

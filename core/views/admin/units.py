@@ -95,6 +95,7 @@ def _require_manage_parent(parent_id: int | None) -> None:
 
 @bp.get("/don-vi")
 def units():
+    """The organisation tree of the units the user may see, with what they may do to each."""
     if not can(current_user, Permission.UNITS_VIEW):
         abort(403)
     return _render_tree()
@@ -114,6 +115,7 @@ def _render_tree():
 
 @bp.route("/don-vi/moi", methods=["GET", "POST"])
 def unit_new():
+    """Create a unit, at the top or under a parent the user manages."""
     form = UnitForm()
     form.parent_id.choices = _parent_choices()
     if request.method == "GET":
@@ -136,6 +138,7 @@ def unit_new():
 
 @bp.route("/don-vi/<int:unit_id>/sua", methods=["GET", "POST"])
 def unit_edit(unit_id: int):
+    """Edit a unit's details; moving it under another parent is decided one level up."""
     unit = _load(unit_id)
     require(current_user, Permission.UNITS_MANAGE, unit)
     form = UnitForm(obj=unit) if request.method == "GET" else UnitForm()
@@ -181,6 +184,7 @@ def _require_place(unit: Unit) -> None:
 
 @bp.post("/don-vi/<int:unit_id>/trang-thai")
 def unit_set_active(unit_id: int):
+    """Switch a unit on, or off together with its sub-units (decided one level up)."""
     unit = _load(unit_id)
     _require_place(unit)
     active = request.form.get("active") == "1"
@@ -193,6 +197,7 @@ def unit_set_active(unit_id: int):
 
 @bp.get("/don-vi/<int:unit_id>/xoa")
 def unit_delete_confirm(unit_id: int):
+    """Confirm deleting a unit for good, with a reason for the audit log."""
     unit = _load(unit_id)
     _require_place(unit)
     return render_template("admin/unit_delete.html", unit=unit)
@@ -200,6 +205,7 @@ def unit_delete_confirm(unit_id: int):
 
 @bp.post("/don-vi/<int:unit_id>/xoa")
 def unit_delete(unit_id: int):
+    """Delete a unit that holds nothing; one still in use is refused (409)."""
     unit = _load(unit_id)
     _require_place(unit)
     name = unit.name_vi
