@@ -13,8 +13,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from analysis.comparisons import target_gaps
 from analysis.periods import previous_period
-from analysis.sipas import VALUE_COLUMNS, target_gaps
+from analysis.sipas import VALUE_COLUMNS
 from core.access import Actor, Permission, can
 from core.settings import get_setting
 from feedback.kpis import LateCase, late_cases, pakn_kpis

@@ -4,7 +4,7 @@ satisfaction items — harassment (Q5) and unofficial payments (Q6), interest in
 
 Q1, Q5, Q6 and Q10 are read from the month rollup (counts, like the dashboard); the breakdown
 by group needs each respondent's Part A answers, which only the raw responses hold, so it
-reads the responses in scope (``surveys.frames``).
+reads the responses in scope (``surveys.respondent_frames``).
 
 Protecting respondents: a group's figures rest on its respondents, not on its answers (two
 people answering 39 items give 78 answers), so a group with fewer respondents than the minimum
@@ -38,15 +38,14 @@ from reports.charts import Bar, ranking_bars
 from reports.dashboard import IndexRow
 from reports.filters import ReportFilters
 from reports.indices import ELEMENT_ORDER, aggregation_setting, subtree_units
-from surveys.frames import (
+from surveys.frames import item_catalogue, month_rollup_counts
+from surveys.month_rollups import ensure_fresh_month_rollups
+from surveys.respondent_frames import (
     ResponseScope,
     demographic_choices,
-    item_catalogue,
-    month_rollup_counts,
     respondent_answers,
     respondent_demographics,
 )
-from surveys.month_rollups import ensure_fresh_month_rollups
 
 CHOICE_QUESTIONS = {"q5": _l("Q5. Civil servants causing trouble or harassment"),
                     "q6": _l("Q6. Unofficial payments")}

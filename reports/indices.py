@@ -11,8 +11,9 @@ from datetime import date, datetime
 import pandas as pd
 from sqlalchemy import select
 
+from analysis.comparisons import compare_periods, rank_units
 from analysis.periods import parse_period, period_labels, previous_period
-from analysis.sipas import SipasIndices, compare_periods, rank_units, sipas_indices
+from analysis.sipas import SipasIndices, sipas_indices
 from core.access import Actor, Permission, can
 from core.extensions import db
 from core.models import Unit

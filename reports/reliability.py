@@ -25,13 +25,13 @@ from reports.charts import Bar, element_bars
 from reports.dashboard import element_name
 from reports.filters import FilterError, ReportFilters
 from reports.indices import subtree_units
-from surveys.frames import (
+from surveys.models import AnswerType, InstrumentVersion
+from surveys.respondent_frames import (
     ResponseScope,
     respondent_answers,
     version_items,
     version_response_counts,
 )
-from surveys.models import AnswerType, InstrumentVersion
 
 # Nunnally, J. C. (1978), Psychometric Theory, 2nd ed., McGraw-Hill, p. 245: 0.70 is the
 # modest reliability acceptable for early-stage research instruments.

@@ -19,16 +19,9 @@ import pytest
 from pandas.testing import assert_frame_equal, assert_series_equal
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
+from analysis.comparisons import compare_periods, rank_units, target_gaps
 from analysis.periods import parse_period, period_labels, previous_period
-from analysis.sipas import (
-    VALUE_COLUMNS,
-    answer_counts,
-    compare_periods,
-    rank_units,
-    sipas_indices,
-    subtree_counts,
-    target_gaps,
-)
+from analysis.sipas import VALUE_COLUMNS, answer_counts, sipas_indices, subtree_counts
 
 # The distribution: valid values 1…5, then answers "not applicable" (value 0, DOMAIN.md §2.1).
 DIST = [*VALUE_COLUMNS, "not_applicable"]
