@@ -236,13 +236,15 @@ def test_attachment_download_is_access_checked(client, login, org, case):
 def test_routing_panel_preselects_the_top_suggestion(client, login, org, case, monkeypatch):
     from types import SimpleNamespace
 
-    from feedback.views import case as case_view
+    from feedback.views.case import page, transitions
 
     suggestion = SimpleNamespace(unit=org.other_department, source="rule:1", confidence=0.9,
                                  reason="Chủ đề: tài chính")
     recorded = []
-    monkeypatch.setattr(case_view, "_suggestions", lambda c: [suggestion])
-    monkeypatch.setattr(case_view, "_record_routing",
+    # Patched where they are looked up: the page shows the suggestions, the action records them.
+    for module in (page, transitions):
+        monkeypatch.setattr(module, "_suggestions", lambda c: [suggestion])
+    monkeypatch.setattr(transitions, "_record_routing",
                         lambda c, unit, suggestions: recorded.append((unit, suggestions)))
     login(client, org.officer)
     html = client.get(_url(case)).get_data(as_text=True)

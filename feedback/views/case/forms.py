@@ -1,0 +1,141 @@
+"""The case page's forms (one per transition, the note, the contact reveal, the answer
+editor) and how each is filled in before it is shown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from core.forms import BaseForm
+from core.models import Unit
+from feedback import answers as answer_services
+from feedback.models import AnswerTemplate, Classification, FeedbackAnswer, FeedbackCase
+from feedback.queues import CLASSIFICATION_LABELS
+from feedback.workflow import (
+    MAX_EXTENSION_DAYS,
+    Transition,
+    available_transitions,
+    current_answer,
+)
+
+# The inputs each action's form shows (besides the reason, shown when the action needs one).
+ACTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "assign": ("classification", "handling_unit"),
+    "reassign": ("handling_unit",),
+    "transfer": ("transferred_to",),
+    "merge": ("master",),
+    "extend": ("extension_days",),
+    "approve": ("letter_number", "signer_title"),
+}
+
+
+class ActForm(BaseForm):
+    expected_state = HiddenField()
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+    classification = SelectField(_l("Classification"), validators=[Optional()])
+    handling_unit = SelectField(_l("Handling unit"), validators=[Optional()])
+    transferred_to = StringField(_l("Competent agency it is transferred to"),
+                                 validators=[Optional(), Length(max=300)])
+    master = StringField(_l("Master case (tracking code)"),
+                         validators=[Optional(), Length(max=20)])
+    extension_days = IntegerField(_l("Extension (working days)"), validators=[
+        Optional(), NumberRange(min=1, max=MAX_EXTENSION_DAYS)])
+    letter_number = StringField(_l("Letter number"), validators=[Optional(), Length(max=60)])
+    signer_title = StringField(_l("Signer's title"), validators=[Optional(), Length(max=120)])
+
+
+class NoteForm(BaseForm):
+    note = TextAreaField(_l("Internal note (not shown to the sender)"),
+                         validators=[InputRequired(), Length(max=4000)])
+
+
+class RevealForm(BaseForm):
+    reason = StringField(_l("Why do you need the contact details?"),
+                         validators=[InputRequired(), Length(max=300)])
+
+
+class AnswerForm(BaseForm):
+    # Sized for a letter: about a page of text visible while writing.
+    body = TextAreaField(_l("Answer"), validators=[InputRequired(),
+                                                   Length(max=answer_services.MAX_ANSWER)],
+                         render_kw={"rows": 12})
+    letter_number = StringField(_l("Letter number"), validators=[Optional(), Length(max=60)])
+    signer_title = StringField(_l("Signer's title"), validators=[Optional(), Length(max=120)])
+
+
+@dataclass
+class ActionForm:
+    transition: Transition
+    form: ActForm
+    fields: tuple[str, ...]
+    error: str | None = None
+    open: bool = False
+
+
+def _act_form(case: FeedbackCase, action: str, units: list[Unit], suggestions: list[Any],
+              formdata=None) -> ActForm:
+    form = ActForm(formdata=formdata, prefix=action)
+    form.classification.choices = [("", _("Choose…"))] + [
+        (c.value, str(CLASSIFICATION_LABELS[c.value]))
+        for c in (Classification.IN_COMPETENCE, Classification.CONDUCT)]
+    form.handling_unit.choices = [("", _("Choose…"))] + [
+        (str(u.id), "— " * max(0, u.depth - case.agency.depth) + u.name_vi) for u in units
+        if not (action == "reassign" and u.id == case.handling_unit_id)]
+    if formdata is None:
+        form.expected_state.data = case.state
+        choice_ids = {value for value, _label in form.handling_unit.choices}
+        if action == "approve":
+            _prefill_letter(form, case)
+        if action == "assign" and suggestions:
+            top = str(getattr(suggestions[0].unit, "id", ""))
+            if top in choice_ids:
+                form.handling_unit.data = top
+    return form
+
+
+def _prefill_letter(form: ActForm, case: FeedbackCase) -> None:
+    """The approver sees (and may correct) the letter number and signer the handler typed."""
+    answer = current_answer(case)
+    if answer is not None:
+        form.letter_number.data = answer.letter_number
+        form.signer_title.data = answer.signer_title
+
+
+def _action_forms(case: FeedbackCase, units: list[Unit], suggestions: list[Any],
+                  posted: ActionForm | None = None) -> list[ActionForm]:
+    forms = []
+    for transition in available_transitions(case, current_user):
+        if posted is not None and posted.transition.action == transition.action:
+            forms.append(posted)
+            continue
+        forms.append(ActionForm(transition, _act_form(case, transition.action, units,
+                                                      suggestions),
+                                ACTION_FIELDS.get(transition.action, ())))
+    if posted is not None and all(f is not posted for f in forms):
+        forms.append(posted)  # the state changed under the form: show it with its error
+    return forms
+
+
+def _templates(case: FeedbackCase) -> list[AnswerTemplate]:
+    return answer_services.list_templates(case.handling_unit or case.agency, case.topic)
+
+
+def _answer_form(case: FeedbackCase, answer: FeedbackAnswer | None) -> AnswerForm:
+    form = AnswerForm(formdata=None)
+    if answer is not None:
+        form.body.data = answer.body
+        form.letter_number.data = answer.letter_number
+        form.signer_title.data = answer.signer_title
+    chosen = request.args.get("mau", type=int)
+    if chosen is not None:
+        template = next((t for t in _templates(case) if t.id == chosen), None)
+        if template is not None:
+            form.body.data = answer_services.apply_template(template, case)
+    return form
