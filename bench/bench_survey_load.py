@@ -14,7 +14,7 @@ A throwaway database is migrated and loaded with the demo data (a SQLite file in
 instance folder, or a PostgreSQL database bench_<random> created with psql and dropped after).
 gunicorn runs `wsgi:app` with sync workers, the per-IP submission limit lifted and the minimum
 fill time at 0. Each client thread takes one signed start stamp from a GET (valid for a day)
-and posts every required item. Prints ``name value unit`` lines and a verdict per target,
+and rates every item. Prints ``name value unit`` lines and a verdict per target,
 writes bench/results/survey_load.json (one entry per backend) and exits non-zero when a request
 failed or a stored response is missing; a missed speed target is reported, not fatal.
 """
@@ -91,6 +91,29 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
+def _ready(port: int, make: Callable[[Client], Request],
+           start: threading.Barrier) -> tuple[Client, Request]:
+    """A thread's client and request, then the common start. A thread that cannot prepare
+    (the page changed, the server died) breaks the barrier, so the run stops with the reason
+    instead of every other thread and the main one waiting for it forever."""
+    try:
+        client = Client(port)
+        request = make(client)
+    except BaseException as error:
+        print(f"# a load thread could not start: {error}", file=sys.stderr, flush=True)
+        start.abort()
+        raise
+    start.wait()
+    return client, request
+
+
+def _start_together(start: threading.Barrier) -> None:
+    try:
+        start.wait()
+    except threading.BrokenBarrierError:
+        raise SystemExit("a load thread could not start (see above)") from None
+
+
 def closed_loop(port: int, make: Callable[[Client], Request], threads: int,
                 seconds: float) -> tuple[Tally, float]:
     """Every thread sends its next request as soon as the last one is answered."""
@@ -98,9 +121,7 @@ def closed_loop(port: int, make: Callable[[Client], Request], threads: int,
     deadline: list[float] = []
 
     def work() -> None:
-        client = Client(port)
-        request = make(client)
-        start.wait()
+        client, request = _ready(port, make, start)
         while time.perf_counter() < deadline[0]:
             began = time.perf_counter()
             good = request(client)
@@ -110,7 +131,7 @@ def closed_loop(port: int, make: Callable[[Client], Request], threads: int,
     for worker in workers:
         worker.start()
     deadline.append(time.perf_counter() + 1e9)
-    start.wait()
+    _start_together(start)
     began = time.perf_counter()
     deadline[0] = began + seconds
     for worker in workers:
@@ -126,9 +147,7 @@ def open_loop(port: int, make: Callable[[Client], Request], rate: int, seconds: 
     next_index, lock, t0 = [0], threading.Lock(), [0.0]
 
     def work() -> None:
-        client = Client(port)
-        request = make(client)
-        start.wait()
+        client, request = _ready(port, make, start)
         while True:
             with lock:
                 index = next_index[0]
@@ -144,7 +163,7 @@ def open_loop(port: int, make: Callable[[Client], Request], rate: int, seconds: 
     for worker in workers:
         worker.start()
     t0[0] = time.perf_counter() + 0.05
-    start.wait()
+    _start_together(start)
     for worker in workers:
         worker.join()
     return tally
@@ -157,7 +176,8 @@ def get_page(path: str) -> Callable[[Client], Request]:
 
 
 def post_form(path: str) -> Callable[[Client], Request]:
-    """Each thread reads the form once: its signed start stamp and the required items."""
+    """Each thread reads the form once: its signed start stamp and the rated items (none is
+    required on the desk form; each gets a rating from 1 to 5)."""
 
     def make(client: Client) -> Request:
         status, page = client.send("GET", path)
@@ -165,14 +185,14 @@ def post_form(path: str) -> Callable[[Client], Request]:
             raise SystemExit(f"GET {path} answered {status}")
         html = page.decode()
         started = re.search(r'name="started" value="([^"]+)"', html)
-        required = sorted(set(re.findall(r'name="([\w.]+)" value="\d+" required', html)))
-        if started is None or not required:
-            raise SystemExit("the survey page has no start stamp or no required item")
+        rated = sorted(set(re.findall(r'type="radio" [^>]*name="([\w.]+)" value="[1-5]"', html)))
+        if started is None or not rated:
+            raise SystemExit("the survey page has no start stamp or no rated item")
         stamp, rng = started.group(1), random.Random(secrets.randbits(32))
 
         def post(c: Client) -> bool:
             body = urlencode({"started": stamp, "website": "",
-                              **{name: rng.randint(1, 5) for name in required}})
+                              **{name: rng.randint(1, 5) for name in rated}})
             return c.send("POST", path, body)[0] == 303
         return post
     return make

@@ -150,13 +150,15 @@ def _token_path(port: int, key: str) -> str:
 
 
 def _valid_form(html: str) -> dict[str, str]:
-    """The signed start stamp and the highest rating for every required radio question."""
+    """The signed start stamp and the highest rating of every rated radio question (none is
+    required on the desk form; "not applicable" is 0, never the highest)."""
     form = {"started": re.search(r'name="started" value="([^"]+)"', html).group(1)}
     for tag in re.findall(r"<input [^>]*>", html):
         name = re.search(r'name="([^"]+)"', tag)
-        value = re.search(r'value="([^"]+)"', tag)
-        if 'type="radio"' in tag and " required" in tag and name and value:
-            form[name.group(1)] = value.group(1)  # the last choice of a scale: the highest
+        value = re.search(r'value="([0-9]+)"', tag)
+        if 'type="radio"' in tag and name and value:
+            best = max(int(value.group(1)), int(form.get(name.group(1), 0)))
+            form[name.group(1)] = str(best)
     return form
 
 
