@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from core.clock import local, now
 from core.extensions import db
 from core.models import Unit
-from reports.dashboard import (
+from reports.dashboard_model import (
     AGGREGATION_LABELS,
     SCALE5_LABELS,
     Dashboard,

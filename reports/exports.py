@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from core.spreadsheets import csv_rows, neutralise_cell
-from reports.dashboard import Dashboard
+from reports.dashboard_model import Dashboard
 from reports.export_tables import (
     TABLE_BUILDERS,
     Column,

@@ -35,7 +35,7 @@ from core.extensions import db
 from core.models import Unit
 from core.settings import get_setting
 from reports.charts import Bar, ranking_bars
-from reports.dashboard import IndexRow
+from reports.dashboard_model import IndexRow
 from reports.filters import ReportFilters
 from reports.indices import ELEMENT_ORDER, aggregation_setting, subtree_units
 from surveys.frames import item_catalogue, month_rollup_counts

@@ -14,7 +14,8 @@ from core.clock import today
 from core.extensions import db
 from core.models import Unit
 from feedback.labels import TOPIC_LABELS
-from reports.dashboard import element_name, period_choices
+from reports.dashboard import period_choices
+from reports.dashboard_model import element_name
 from reports.filters import FilterError, ReportFilters, parse_filters, report_roots
 from reports.indices import subtree_units
 from surveys.labels import CHANNEL_LABELS

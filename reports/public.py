@@ -31,7 +31,7 @@ from feedback.frames import cases_frame
 from feedback.kpis import period_bounds, within_unit_clause
 from feedback.models import Publication
 from reports.charts import Bar, Series, element_bars, trend_lines
-from reports.dashboard import element_name
+from reports.dashboard_model import element_name
 from reports.filters import ReportFilters, current_half_year
 from reports.indices import ELEMENT_ORDER, SipasReport, sipas_report_for_unit
 from surveys.frames import month_rollup_counts

@@ -22,7 +22,7 @@ from core.extensions import db
 from core.models import Unit
 from core.settings import get_setting
 from reports.charts import Bar, element_bars
-from reports.dashboard import element_name
+from reports.dashboard_model import element_name
 from reports.filters import FilterError, ReportFilters
 from reports.indices import subtree_units
 from surveys.models import AnswerType, InstrumentVersion

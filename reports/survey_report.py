@@ -19,7 +19,8 @@ from core.access import Actor
 from core.clock import LOCAL_TZ
 from core.extensions import db
 from core.models import Unit
-from reports.dashboard import Dashboard, IndexRow, build_dashboard, element_name
+from reports.dashboard import build_dashboard
+from reports.dashboard_model import Dashboard, IndexRow, element_name
 from reports.formatting import format_number, is_missing
 from reports.indices import SipasReport
 from reports.models import ImprovementTask

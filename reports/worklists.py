@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from core.access import Permission
 from core.models import Role, Unit, User
 from core.worklists import ITEMS_SHOWN, Section, WorkItem, WorkResult, register_section
-from reports.dashboard import element_name
+from reports.dashboard_model import element_name
 from reports.filters import ReportFilters, current_half_year, report_roots
 from reports.indices import SipasReport, sipas_report_for_unit
 from surveys.month_rollups import month_rollup_state

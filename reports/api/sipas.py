@@ -25,7 +25,8 @@ from core.api.auth import require_api_key
 from core.clock import now, today
 from core.org import unit_by_code
 from core.replica import reads_from_replica
-from reports.dashboard import IndexRow, build_dashboard
+from reports.dashboard import build_dashboard
+from reports.dashboard_model import IndexRow
 from reports.filters import FilterError, parse_filters
 from reports.indices import build_sipas_report
 from reports.public import PublicFigure, build_agency_page, find_public_agency

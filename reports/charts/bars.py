@@ -21,14 +21,15 @@ from reports.charts.svg import (
     INK,
     MET_FILL,
     MUTED,
+    Scale,
+    check_max_value,
     clean,
     data_number,
-    domain,
     element,
     empty_chart,
     format_value,
     frame,
-    legend,
+    legend_below,
     miss_legend,
     miss_mark,
     misses,
@@ -40,6 +41,7 @@ from reports.charts.svg import (
     text_block,
     tooltip,
     value_axis,
+    value_scale,
     values_summary,
     wrap,
 )
@@ -168,6 +170,94 @@ def bar_fill(mark: _Mark, cid: str) -> dict[str, object]:
     return {"fill": MET_FILL}
 
 
+@dataclass(frozen=True)
+class Drawing:
+    """What every mark of one bar chart shares: the id prefix of its fills and how values are
+    printed."""
+
+    cid: str
+    unit: str
+    decimals: int
+    higher_is_better: bool
+
+    def hover(self, mark: _Mark) -> str:
+        return tooltip(hover_text(mark, self.unit, self.decimals, self.higher_is_better))
+
+    def value(self, mark: _Mark) -> str:
+        return value_text(mark, self.unit, self.decimals, self.higher_is_better)
+
+
+def mark_values(marks: list[_Mark], target: float | None) -> list[float | None]:
+    """Every number the value axis must hold: values, interval ends and the target."""
+    return [v for m in marks for v in (m.value, m.low, m.high)] + [target]
+
+
+def value_label(text: str, x: float, y: float, anchor: str) -> str:
+    """A bar's printed value, haloed in white so a grid line or whisker never hides it."""
+    return element("text", escape(text), x=x, y=y, text_anchor=anchor, font_weight="600",
+                   fill=INK, stroke="#ffffff", stroke_width=3, paint_order="stroke",
+                   class_="value-label")
+
+
+COLUMN_TOP, COLUMN_PLOT_H, COLUMN_LEFT = 26.0, 220.0, 52.0
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Layout of :func:`element_bars`: one slot per bar between the margins, labels under."""
+
+    right: float
+    width: float
+    slot: float
+    bar_w: float
+    y: Scale
+    labels: list[list[str]]
+    has_n: bool
+
+    @property
+    def plot_w(self) -> float:
+        return self.width - COLUMN_LEFT - self.right
+
+    @property
+    def y0(self) -> float:
+        return self.y(0.0)
+
+    @property
+    def label_y(self) -> float:
+        return COLUMN_TOP + COLUMN_PLOT_H + 16
+
+    @property
+    def max_lines(self) -> int:
+        return max(len(lines) for lines in self.labels)
+
+    @property
+    def legend_y(self) -> float:
+        return self.label_y + 13 * (self.max_lines - 1) + (13 if self.has_n else 0) + 14
+
+    def cx(self, i: int) -> float:
+        return COLUMN_LEFT + self.slot * (i + 0.5)
+
+
+def _column_layout(marks: list[_Mark], target: float | None,
+                   max_value: float | None) -> _Columns:
+    # The right margin holds the target's label when there is one.
+    right = 78.0 if target is not None else 16.0
+    width = max(640.0, COLUMN_LEFT + right + 64.0 * len(marks))
+    slot = (width - COLUMN_LEFT - right) / len(marks)
+    y = value_scale(mark_values(marks, target), max_value, start=COLUMN_TOP,
+                    length=COLUMN_PLOT_H, vertical=True)
+    return _Columns(right=right, width=width, slot=slot, bar_w=min(slot * 0.62, 80.0), y=y,
+                    labels=[wrap(m.bar.label, slot - 6, 11, 3) for m in marks],
+                    has_n=any(m.bar.n is not None for m in marks))
+
+
+def _column_axes(layout: _Columns, unit: str) -> str:
+    """Grid, tick labels and the zero line."""
+    end = layout.width - layout.right
+    return value_axis(layout.y.ticks, layout.y, COLUMN_LEFT, end, unit) + element(
+        "line", x1=COLUMN_LEFT, y1=layout.y0, x2=end, y2=layout.y0, stroke=MUTED, class_="axis")
+
+
 def element_bars(bars: Sequence[Bar], *, target: float | None = None, title: str,
                  max_value: float | None = 100.0, unit: str = "%", decimals: int = 1,
                  higher_is_better: bool = True, chart_id: str | None = None,
@@ -202,79 +292,77 @@ def element_bars(bars: Sequence[Bar], *, target: float | None = None, title: str
         ``max_value`` is not positive.
     """
     cid = new_chart_id(chart_id, "bars")
-    if max_value is not None and not max_value > 0:
-        raise ValueError(f"max_value: must be positive, got {max_value}")
+    check_max_value(max_value)
     target = clean(target)
     marks = to_marks(bars, target, higher_is_better)
     if not marks:
         return empty_chart(cid=cid, kind="bars", title=title)
-
-    top, plot_h, left = 26.0, 220.0, 52.0
-    right = 78.0 if target is not None else 16.0
-    width = max(640.0, left + right + 64.0 * len(marks))
-    plot_w = width - left - right
-    slot = plot_w / len(marks)
-    bar_w = min(slot * 0.62, 80.0)
-    low, high, ticks = domain(
-        [v for m in marks for v in (m.value, m.low, m.high)] + [target], ceiling=max_value)
-
-    def y(v: float) -> float:
-        return top + plot_h * (high - v) / (high - low)
-
-    y0 = y(0.0)
-    parts = [value_axis(ticks, y, left, width - right, unit)]
-    parts.append(element("line", x1=left, y1=y0, x2=width - right, y2=y0, stroke=MUTED,
-                         class_="axis"))
-
-    label_y = top + plot_h + 16
-    labels = [wrap(m.bar.label, slot - 6, 11, 3) for m in marks]
-    max_lines = max(len(lines) for lines in labels)
-    has_n = any(m.bar.n is not None for m in marks)
-    for i, mark in enumerate(marks):
-        cx = left + slot * (i + 0.5)
-        inner = [tooltip(hover_text(mark, unit, decimals, higher_is_better))]
-        if mark.value is None:
-            box_top = max(top, y0 - 30.0)
-            inner.append(element("rect", x=cx - bar_w / 2, y=box_top, width=bar_w,
-                                 height=y0 - box_top, fill=f"url(#{cid}-hatch)",
-                                 stroke=HATCH_STROKE, stroke_dasharray="3 2",
-                                 class_="placeholder"))
-            note = wrap(note_text(mark), slot - 4, 11, 2)
-            inner.append(text_block(note, cx, box_top - 6 - 13 * (len(note) - 1),
-                                    line_height=13, class_="note", font_size=11, fill=MUTED))
-        else:
-            y_v = y(mark.value)
-            inner.append(element("rect", x=cx - bar_w / 2, y=min(y_v, y0), width=bar_w,
-                                 height=abs(y0 - y_v), class_="bar", **bar_fill(mark, cid)))
-            if mark.has_ci:
-                inner.append(_whisker_v(cx, y(mark.low), y(mark.high), bar_w))
-            if mark.value >= 0:
-                label_at = min(y_v, y(mark.high) if mark.has_ci else y_v) - 5
-            else:
-                label_at = max(y_v, y(mark.low) if mark.has_ci else y_v) + 14
-            inner.append(element("text", escape(value_text(mark, unit, decimals,
-                                                            higher_is_better)),
-                                 x=cx, y=label_at, text_anchor="middle", font_weight="600",
-                                 fill=INK, stroke="#ffffff", stroke_width=3,
-                                 paint_order="stroke", class_="value-label"))
-        lines = labels[i]
-        inner.append(text_block(lines, cx, label_y, line_height=13, class_="axis-label",
-                                font_size=11))
-        if mark.bar.n is not None:
-            inner.append(element("text", escape(f"n = {mark.bar.n}"), x=cx,
-                                 y=label_y + 13 * max_lines, text_anchor="middle",
-                                 font_size=10, fill=MUTED, class_="n-label"))
-        parts.append(element("g", "".join(inner), **mark_attrs(mark, "bar-mark")))
-
+    layout = _column_layout(marks, target, max_value)
+    drawing = Drawing(cid, unit, decimals, higher_is_better)
+    parts = [_column_axes(layout, unit)]
+    parts += [_column(mark, i, layout, drawing) for i, mark in enumerate(marks)]
     if target is not None:
-        parts.append(target_line_h(target, y(target), left, width - right, unit, decimals))
-    legend_svg, legend_h = legend(legend_items(marks, cid, higher_is_better), x=left,
-                                  y=label_y + 13 * (max_lines - 1) + (13 if has_n else 0) + 14,
-                                  width=plot_w)
-    height = label_y + 13 * (max_lines - 1) + (13 if has_n else 0) + 14 + legend_h + 4
-    return frame(cid=cid, kind="bars", width=width, height=height, title=title,
+        parts.append(target_line_h(target, layout.y(target), COLUMN_LEFT,
+                                   layout.width - layout.right, unit, decimals))
+    legend_svg, height = legend_below(legend_items(marks, cid, higher_is_better),
+                                      x=COLUMN_LEFT, y=layout.legend_y, width=layout.plot_w)
+    return frame(cid=cid, kind="bars", width=layout.width, height=height, title=title,
                  desc=desc or describe_bars(marks, target, unit, decimals, higher_is_better),
                  defs=patterns(cid), body="".join(parts) + legend_svg)
+
+
+def _column(mark: _Mark, i: int, layout: _Columns, drawing: Drawing) -> str:
+    """One bar's mark: the bar (or its placeholder), its labels and its hover text."""
+    cx = layout.cx(i)
+    inner = [drawing.hover(mark)]
+    if mark.value is None:
+        inner += _column_placeholder(mark, cx, layout, drawing.cid)
+    else:
+        inner += _column_bar(mark, cx, layout, drawing)
+    inner += _column_labels(mark, cx, layout.labels[i], layout)
+    return element("g", "".join(inner), **mark_attrs(mark, "bar-mark"))
+
+
+def _column_placeholder(mark: _Mark, cx: float, layout: _Columns, cid: str) -> list[str]:
+    """A short hatched box on the zero line with the note above it, instead of a bar."""
+    y0, bar_w = layout.y0, layout.bar_w
+    box_top = max(COLUMN_TOP, y0 - 30.0)
+    note = wrap(note_text(mark), layout.slot - 4, 11, 2)
+    return [element("rect", x=cx - bar_w / 2, y=box_top, width=bar_w, height=y0 - box_top,
+                    fill=f"url(#{cid}-hatch)", stroke=HATCH_STROKE, stroke_dasharray="3 2",
+                    class_="placeholder"),
+            text_block(note, cx, box_top - 6 - 13 * (len(note) - 1), line_height=13,
+                       class_="note", font_size=11, fill=MUTED)]
+
+
+def _column_bar(mark: _Mark, cx: float, layout: _Columns, drawing: Drawing) -> list[str]:
+    y, y0, bar_w = layout.y, layout.y0, layout.bar_w
+    y_v = y(mark.value)
+    parts = [element("rect", x=cx - bar_w / 2, y=min(y_v, y0), width=bar_w,
+                     height=abs(y0 - y_v), class_="bar", **bar_fill(mark, drawing.cid))]
+    if mark.has_ci:
+        parts.append(_whisker_v(cx, y(mark.low), y(mark.high), bar_w))
+    parts.append(value_label(drawing.value(mark), cx, _value_label_y(mark, y), "middle"))
+    return parts
+
+
+def _value_label_y(mark: _Mark, y: Scale) -> float:
+    """Clear of the bar's end and its whisker: above a positive bar, below a negative one."""
+    y_v = y(mark.value)
+    if mark.value >= 0:
+        return min(y_v, y(mark.high) if mark.has_ci else y_v) - 5
+    return max(y_v, y(mark.low) if mark.has_ci else y_v) + 14
+
+
+def _column_labels(mark: _Mark, cx: float, lines: list[str], layout: _Columns) -> list[str]:
+    """The wrapped label under the slot, then ``n`` on one line for every bar."""
+    parts = [text_block(lines, cx, layout.label_y, line_height=13, class_="axis-label",
+                        font_size=11)]
+    if mark.bar.n is not None:
+        parts.append(element("text", escape(f"n = {mark.bar.n}"), x=cx,
+                             y=layout.label_y + 13 * layout.max_lines, text_anchor="middle",
+                             font_size=10, fill=MUTED, class_="n-label"))
+    return parts
 
 
 def _whisker_v(cx: float, y_low: float, y_high: float, bar_w: float) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
@@ -17,7 +18,7 @@ from reports.charts.svg import (
     empty_chart,
     format_value,
     frame,
-    legend,
+    legend_below,
     new_chart_id,
     patterns,
     swatch_rect,
@@ -33,6 +34,9 @@ DARK = (11, 47, 92)
 # A texture per level on top of the shade, so neighbouring levels differ in two ways and stay
 # apart on a black-and-white printout.
 TEXTURES = (None, "dots", "diag", "horiz", "cross", "vert", "diag2")
+WIDTH, LABEL_W, RIGHT, BAR_H, TOP = 640.0, 200.0, 64.0, 20.0, 8.0
+LEFT = LABEL_W + 12
+PLOT_W = WIDTH - LEFT - RIGHT
 
 
 def level_shade(i: int, k: int) -> str:
@@ -96,6 +100,21 @@ def _checked(rows: Sequence[tuple[str, Sequence[int] | None]], labels: Sequence[
     return result
 
 
+@dataclass(frozen=True)
+class _Levels:
+    """What every row of one chart shares: the id prefix of its fills, the scale's level
+    labels, the decimals of printed shares and the note of a hidden row."""
+
+    cid: str
+    labels: Sequence[str]
+    decimals: int
+    hidden_note: str | None
+
+    @property
+    def k(self) -> int:
+        return len(self.labels)
+
+
 def stacked_distribution(rows: Sequence[tuple[str, Sequence[int] | None]], *,
                          labels: Sequence[str], title: str, keys: Sequence[str] | None = None,
                          decimals: int = 0, chart_id: str | None = None,
@@ -132,51 +151,68 @@ def stacked_distribution(rows: Sequence[tuple[str, Sequence[int] | None]], *,
         raise ValueError(f"keys: {len(keys)} keys for {len(checked)} rows")
     if not checked:
         return empty_chart(cid=cid, kind="distribution", title=title)
-
-    k = len(labels)
-    width, label_w, right, bar_h, top = 640.0, 200.0, 64.0, 20.0, 8.0
-    left = label_w + 12
-    plot_w = width - left - right
-    parts, cursor = [], top
+    levels = _Levels(cid, labels, decimals, hidden_note)
+    parts, cursor = [], TOP
     for r, (label, counts) in enumerate(checked):
-        lines = wrap(label, label_w, 12, 2)
-        row_h = max(32.0, 14.0 + 13.0 * len(lines))
-        cy = cursor + row_h / 2
-        total = sum(counts) if counts is not None else None
-        key = keys[r] if keys is not None else label
-        inner = [text_block(lines, left - 8, cy + 4 - 6.5 * (len(lines) - 1), line_height=13,
-                            class_="axis-label", anchor="end")]
-        if not total:
-            note = _("No data") if total == 0 else (hidden_note or _("Hidden"))
-            inner.append(_placeholder(cid, f"{label}: {note}", note, left, cy, plot_w, bar_h))
-        else:
-            inner.append(tooltip(f"{label}: n = {total}"))
-            x = left
-            for i, count in enumerate(counts):
-                share = count / total
-                seg_w = plot_w * share
-                inner.append(_segment(cid, key, label, labels[i], i, k, count, share,
-                                      x, cy, seg_w, bar_h, decimals))
-                x += seg_w
-        if total is not None:
-            inner.append(element("text", escape(f"n = {total}"), x=width - right + 6,
-                                 y=cy + 4, font_size=10, fill=MUTED, class_="n-label"))
-        state = " empty" if total == 0 else " hidden" if total is None else ""
-        parts.append(element("g", "".join(inner), class_="row" + state, data_key=key,
-                             data_label=label, data_total=total))
+        row, row_h = _row(levels, label, counts, keys[r] if keys is not None else label, cursor)
+        parts.append(row)
         cursor += row_h
+    legend_svg, height = legend_below(_legend_items(levels), x=16, y=cursor + 10,
+                                      width=WIDTH - 32)
+    return frame(cid=cid, kind="distribution", width=WIDTH, height=height, title=title,
+                 desc=desc or _describe(checked, labels), defs=_defs(levels),
+                 body="".join(parts) + legend_svg)
 
-    items = [(swatch_rect(_level_fill(cid, i, k), stroke=MUTED), str(text))
-             for i, text in enumerate(labels)]
-    legend_svg, legend_h = legend(items, x=16, y=cursor + 10, width=width - 32)
-    height = cursor + 10 + legend_h + 4
-    defs = patterns(cid) + "".join(_level_pattern(cid, i, k) for i in range(k))
-    summary = values_summary([
+
+def _row(levels: _Levels, label: str, counts: list[int] | None, key: str,
+         top: float) -> tuple[str, float]:
+    """One row at ``top``: its label, the bar (or a placeholder) and ``n``; and its height."""
+    lines = wrap(label, LABEL_W, 12, 2)
+    row_h = max(32.0, 14.0 + 13.0 * len(lines))
+    cy = top + row_h / 2
+    total = sum(counts) if counts is not None else None
+    inner = [text_block(lines, LEFT - 8, cy + 4 - 6.5 * (len(lines) - 1), line_height=13,
+                        class_="axis-label", anchor="end")]
+    inner += _bar(levels, label, counts, total, key, cy)
+    if total is not None:
+        inner.append(element("text", escape(f"n = {total}"), x=WIDTH - RIGHT + 6,
+                             y=cy + 4, font_size=10, fill=MUTED, class_="n-label"))
+    state = " empty" if total == 0 else " hidden" if total is None else ""
+    return element("g", "".join(inner), class_="row" + state, data_key=key,
+                   data_label=label, data_total=total), row_h
+
+
+def _bar(levels: _Levels, label: str, counts: list[int] | None, total: int | None, key: str,
+         cy: float) -> list[str]:
+    """The row's segments side by side, or a placeholder saying why there are none."""
+    if not total:
+        note = _("No data") if total == 0 else (levels.hidden_note or _("Hidden"))
+        return [_placeholder(levels.cid, f"{label}: {note}", note, LEFT, cy, PLOT_W, BAR_H)]
+    parts, x = [tooltip(f"{label}: n = {total}")], LEFT
+    for i, count in enumerate(counts):
+        share = count / total
+        seg_w = PLOT_W * share
+        parts.append(_segment(levels.cid, key, label, levels.labels[i], i, levels.k, count,
+                              share, x, cy, seg_w, BAR_H, levels.decimals))
+        x += seg_w
+    return parts
+
+
+def _legend_items(levels: _Levels) -> list[tuple[str, str]]:
+    return [(swatch_rect(_level_fill(levels.cid, i, levels.k), stroke=MUTED), str(text))
+            for i, text in enumerate(levels.labels)]
+
+
+def _defs(levels: _Levels) -> str:
+    return patterns(levels.cid) + "".join(_level_pattern(levels.cid, i, levels.k)
+                                          for i in range(levels.k))
+
+
+def _describe(checked: list, labels: Sequence[str]) -> str:
+    return values_summary([
         _("Rows: %(count)s.", count=len(checked)),
         _("Scale: %(scale)s.", scale=" → ".join(str(t) for t in labels)),
     ])
-    return frame(cid=cid, kind="distribution", width=width, height=height, title=title,
-                 desc=desc or summary, defs=defs, body="".join(parts) + legend_svg)
 
 
 def _placeholder(cid: str, tip: str, note: str, left: float, cy: float, plot_w: float,

@@ -14,6 +14,7 @@ import itertools
 import math
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from babel.numbers import format_decimal
 from flask_babel import get_locale
@@ -197,6 +198,36 @@ def domain(values: Iterable[float | None], *, floor: float = 0.0,
     return ticks[0], ticks[-1], ticks
 
 
+def check_max_value(max_value: float | None) -> None:
+    if max_value is not None and not max_value > 0:
+        raise ValueError(f"max_value: must be positive, got {max_value}")
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A linear value axis: ``low``..``high`` (with its ``ticks``) drawn over ``length`` units
+    from ``start``. A vertical axis puts ``high`` at ``start``, since SVG's y grows downwards."""
+
+    low: float
+    high: float
+    ticks: list[float]
+    start: float
+    length: float
+    vertical: bool
+
+    def __call__(self, v: float) -> float:
+        if self.vertical:
+            return self.start + self.length * (self.high - v) / (self.high - self.low)
+        return self.start + self.length * (v - self.low) / (self.high - self.low)
+
+
+def value_scale(values: Iterable[float | None], ceiling: float | None, *, start: float,
+                length: float, vertical: bool) -> Scale:
+    """The axis that holds every value, from zero (or below) to at least ``ceiling``."""
+    low, high, ticks = domain(values, ceiling=ceiling)
+    return Scale(low, high, ticks, start, length, vertical)
+
+
 def value_axis(ticks: Sequence[float], scale, start: float, end: float, unit: str, *,
                horizontal: bool = False) -> str:
     """Grid lines and tick labels of the value axis. ``scale`` maps a value to its
@@ -280,6 +311,13 @@ def legend(items: Sequence[tuple[str, str]], *, x: float, y: float, width: float
     return f'<g class="legend">{"".join(parts)}</g>', cy - y + row_h
 
 
+def legend_below(items: Sequence[tuple[str, str]], *, x: float, y: float,
+                 width: float) -> tuple[str, float]:
+    """The legend at ``y`` under the plot, and the chart height that holds it."""
+    markup, used = legend(items, x=x, y=y, width=width)
+    return markup, y + used + 4
+
+
 def swatch_rect(fill: str, *, stroke: str = INK, dash: str | None = None) -> str:
     return element("rect", x=0.5, y=0.5, width=13, height=13, fill=fill, stroke=stroke,
                    stroke_width=0.75, stroke_dasharray=dash)
@@ -336,3 +374,15 @@ def target_line_h(target: float, y_t: float, x1: float, x2: float, unit: str,
     line = element("line", x1=x1, y1=y_t, x2=x2, y2=y_t, stroke=TARGET_STROKE,
                    stroke_width=1.5, stroke_dasharray="6 4", class_="target-line")
     return element("g", line + label, class_="target", data_value=data_number(target))
+
+
+def target_line_v(target: float, x_t: float, top: float, bottom: float, unit: str,
+                  decimals: int) -> str:
+    """A vertical dashed target line from just above ``top`` to ``bottom``, labelled above."""
+    return element("g", "".join([
+        element("line", x1=x_t, y1=top - 6, x2=x_t, y2=bottom, stroke=TARGET_STROKE,
+                stroke_width=1.5, stroke_dasharray="6 4", class_="target-line"),
+        element("text", escape(target_text(target, unit, decimals)), x=x_t, y=top - 10,
+                text_anchor="middle", font_size=11, font_weight="600",
+                fill=TARGET_STROKE, class_="target-label"),
+    ]), class_="target", data_value=data_number(target))

@@ -8,7 +8,8 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from core.replica import reads_from_replica
-from reports.dashboard import AGGREGATION_LABELS, build_dashboard
+from reports.dashboard import build_dashboard
+from reports.dashboard_model import AGGREGATION_LABELS
 from reports.indices import build_sipas_report
 from reports.page_context import filter_context, request_filters
 

@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from core.replica import reads_from_replica
-from reports.dashboard import AGGREGATION_LABELS
+from reports.dashboard_model import AGGREGATION_LABELS
 from reports.household import CHOICE_QUESTIONS, build_household_report
 from reports.page_context import filter_context, request_filters
 

@@ -10,7 +10,7 @@ from flask_login import current_user
 from core.clock import now
 from core.replica import reads_from_replica
 from core.views.admin import require_staff
-from reports.dashboard import AGGREGATION_LABELS
+from reports.dashboard_model import AGGREGATION_LABELS
 from reports.indices import build_sipas_report
 from reports.page_context import filter_context, request_filters
 from reports.survey_report import build_survey_report
