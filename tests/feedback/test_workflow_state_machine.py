@@ -210,9 +210,11 @@ def test_the_workflow_keeps_its_promises_under_random_actions(app, org):
                 if case.register_seq is None:
                     assert state is S.RECEIVED, (case_id, state)
 
+    # derandomize: the same action sequences every run, so the coverage check below cannot
+    # fail on an unlucky draw (a random run once reached no drafted answer in 30 examples).
     run_state_machine_as_test(Workflow, settings=settings(
-        max_examples=30, stateful_step_count=25, deadline=None,
-        suppress_health_check=list(HealthCheck)))
+        max_examples=30, stateful_step_count=25, deadline=None, derandomize=True,
+        database=None, suppress_health_check=list(HealthCheck)))
     # The machine really exercised the workflow, not only refusals.
     assert stats["done"] >= 30 and stats["refused"] >= 30, stats
     assert {S.ASSIGNED, S.IN_PROGRESS, S.ANSWER_DRAFTED, S.ANSWERED, S.MERGED} <= stats["states"], (
