@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.intervals import two_proportion_test
-from analysis.sipas import _require_columns
+from analysis.sipas import require_columns
 
 __all__ = ["compare_periods", "rank_units", "target_gaps"]
 
@@ -57,7 +57,7 @@ def compare_periods(current: pd.DataFrame, previous: pd.DataFrame, keys: Sequenc
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be between 0 and 1, got {alpha!r}")
     for name, frame in (("current", current), ("previous", previous)):
-        _require_columns(frame, [*keys, "index", "n_eff", "suppressed"], name)
+        require_columns(frame, [*keys, "index", "n_eff", "suppressed"], name)
     columns = [*keys, "index", "n_eff"]
     left = current[columns].copy()
     left.loc[current["suppressed"].to_numpy(dtype=bool), "index"] = np.nan
@@ -98,10 +98,10 @@ def rank_units(table: pd.DataFrame, *, target: float | str, key: str = "unit_id"
         plus ``rank`` (1 = best; ties share the better rank), ``target``, ``below_target`` and
         ``gap_points`` (target − value where below, else 0; NaN when unranked).
     """
-    _require_columns(table, [key, value, "suppressed"], "table")
+    require_columns(table, [key, value, "suppressed"], "table")
     ranked = table.copy()
     if isinstance(target, str):
-        _require_columns(table, [target], "table")
+        require_columns(table, [target], "table")
         ranked["target"] = table[target].astype("float64")
     else:
         if not np.isfinite(target):
@@ -135,7 +135,7 @@ def target_gaps(frame: pd.DataFrame, *, value: str = "value", target: str = "tar
         units, always positive). Rows whose value is NaN (suppressed or no data) are not
         judged.
     """
-    _require_columns(frame, [value, target, direction], "frame")
+    require_columns(frame, [value, target, direction], "frame")
     unknown = set(frame[direction].dropna()) - {"at_least", "at_most"}
     if unknown or frame[direction].isna().any():
         raise ValueError(f"direction must be 'at_least' or 'at_most', got {sorted(unknown)}")

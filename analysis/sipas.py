@@ -58,6 +58,7 @@ __all__ = [
     "SipasIndices",
     "answer_counts",
     "component_of",
+    "require_columns",
     "sipas_indices",
     "subtree_counts",
 ]
@@ -106,7 +107,7 @@ def answer_counts(answers: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame
     """Raw answers (one row per response × item, columns ``[*by, item_code, value]``) → the
     count shape ``[*by, item_code, value, count]`` that ``sipas_indices`` reads."""
     keys = [*by, "item_code", "value"]
-    _require_columns(answers, keys, "answers")
+    require_columns(answers, keys, "answers")
     if answers.empty:
         return pd.DataFrame({**{key: answers[key] for key in keys},
                              "count": pd.Series(dtype="int64")})
@@ -155,9 +156,9 @@ def sipas_indices(counts: pd.DataFrame, items: pd.DataFrame, *, by: Sequence[str
         raise ValueError("weight: only used when aggregation='weighted'")
     if isinstance(min_n, bool) or not isinstance(min_n, (int, np.integer)) or min_n < 1:
         raise ValueError(f"min_n must be a whole number ≥ 1, got {min_n!r}")
-    _require_columns(counts, [*by, "item_code", "value", "count"] + ([weight] if weight else []),
+    require_columns(counts, [*by, "item_code", "value", "count"] + ([weight] if weight else []),
                      "counts")
-    _require_columns(items, ["item_code", "element", "scale_max"], "items")
+    require_columns(items, ["item_code", "element", "scale_max"], "items")
     if items["item_code"].duplicated().any():
         raise ValueError("items: item_code must be unique")
 
@@ -181,7 +182,9 @@ def sipas_indices(counts: pd.DataFrame, items: pd.DataFrame, *, by: Sequence[str
         aggregation=aggregation, min_n=int(min_n))
 
 
-def _require_columns(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:
+def require_columns(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:
+    """Raise ValueError naming ``name`` unless ``frame`` is a DataFrame with ``columns``
+    (shared by the analysis modules that take SIPAS frames)."""
     if not isinstance(frame, pd.DataFrame):
         raise ValueError(f"{name} must be a DataFrame, got {type(frame).__name__}")
     missing = [column for column in columns if column not in frame.columns]
@@ -311,8 +314,8 @@ def subtree_counts(counts: pd.DataFrame, ancestry: pd.DataFrame, *,
     DataFrame
         Same columns, ``unit_column`` now the ancestor, counts summed.
     """
-    _require_columns(counts, [unit_column, "count"], "counts")
-    _require_columns(ancestry, ["unit_id", "ancestor_id"], "ancestry")
+    require_columns(counts, [unit_column, "count"], "counts")
+    require_columns(ancestry, ["unit_id", "ancestor_id"], "ancestry")
     pairs = ancestry.rename(columns={"unit_id": unit_column})[[unit_column, "ancestor_id"]]
     merged = counts.merge(pairs, on=unit_column, how="inner")
     merged[unit_column] = merged.pop("ancestor_id").astype(counts[unit_column].dtype)
