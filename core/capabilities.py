@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from flask import Blueprint, Flask
 from flask.cli import AppGroup
 
+from core.demo import DEMO_LOADERS
+from core.extensions import csrf
 from core.jobs import PeriodicJob, register_periodic_job
 from core.menu import MenuItem, add_menu_item
 from core.metrics import DatabaseGauge, register_gauge
@@ -34,9 +36,6 @@ class Contribution:
 
 
 def register_capability(app: Flask, contribution: Contribution) -> None:
-    from core.demo import DEMO_LOADERS
-    from core.extensions import csrf
-
     for blueprint in contribution.blueprints:
         app.register_blueprint(blueprint)
     api = app.extensions["langnghe_api"]

@@ -10,9 +10,11 @@ from flask.cli import AppGroup
 from core.audit import acting_as
 from core.backup import BackupError, create_backup, restore_backup
 from core.db import write_intent
+from core.demo import DEMO_PASSWORD, demo_logins, seed_demo
 from core.exceptions import ServiceError
 from core.extensions import db
 from core.models import Role
+from core.users import NewUser, create_user, grant_role
 
 core_cli = AppGroup("core", help="Set-up and maintenance of the core (units, accounts, backups).")
 
@@ -20,8 +22,6 @@ core_cli = AppGroup("core", help="Set-up and maintenance of the core (units, acc
 @core_cli.command("seed-demo")
 def seed_demo_command() -> None:
     """Load the demo organisation, accounts and data (idempotent)."""
-    from core.demo import DEMO_PASSWORD, demo_logins, seed_demo
-
     with write_intent(), acting_as("cli:seed-demo"):
         counts = seed_demo()
         db.session.commit()
@@ -38,8 +38,6 @@ def seed_demo_command() -> None:
 @click.password_option()
 def create_admin_command(username: str, full_name: str, password: str) -> None:
     """Create a system administrator (first set-up of a production install)."""
-    from core.users import NewUser, create_user, grant_role
-
     with write_intent(), acting_as("cli:create-admin"):
         try:
             user = create_user(NewUser(username=username, full_name=full_name, password=password,

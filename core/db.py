@@ -20,6 +20,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from core.extensions import db
+
 log = logging.getLogger(__name__)
 
 _write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
@@ -72,8 +74,6 @@ def defer_write(work: Callable[[Session], None]) -> None:
     if has_request_context():
         g.setdefault("_deferred_writes", []).append(work)
         return
-    from core.extensions import db
-
     session = db.session()
     if session.in_transaction():
         session.info.setdefault(_PENDING, []).append(work)
@@ -100,8 +100,6 @@ def run_deferred_writes(_error: BaseException | None = None) -> None:
     works = g.pop("_deferred_writes", None)
     if not works:
         return
-    from core.extensions import db
-
     db.session.rollback()  # the request is over: release its transaction (and SQLite lock)
     for work in works:
         try:
@@ -111,8 +109,6 @@ def run_deferred_writes(_error: BaseException | None = None) -> None:
 
 
 def _run_write(work: Callable[[Session], None]) -> None:
-    from core.extensions import db
-
     with write_intent(), Session(db.engine) as session:
         work(session)
         session.commit()

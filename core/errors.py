@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from core.extensions import db
 from core.request_input import InvalidEncoding, InvalidJson
 
 log = logging.getLogger(__name__)
@@ -107,8 +108,6 @@ def database_unavailable(error: Exception) -> bool:
 
 
 def _unavailable_response():
-    from core.extensions import db
-
     try:
         db.session.rollback()
     except DBAPIError:
@@ -158,8 +157,6 @@ def init_error_handlers(app: Flask) -> None:
                         if isinstance(error, DBAPIError) else type(error).__name__)
             return _unavailable_response()
         log.exception("unhandled error")
-        from core.extensions import db
-
         db.session.rollback()
         return error_response(500)
 

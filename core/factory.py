@@ -11,11 +11,23 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import config as config_module
+from core.api import register_api
+from core.auth import load_session_user
+from core.cli import core_cli
 from core.db import configure_engine
+from core.errors import init_error_handlers
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
+from core.i18n import select_locale
+from core.jobs import jobs_cli
+from core.metrics import init_metrics
 from core.passwords import PASSWORD_HASH_PROFILES
+from core.request_input import init_request_input
+from core.request_log import init_request_log
+from core.security import init_request_hooks
 from core.setting_definitions import CORE_SETTINGS
 from core.settings import register_settings
+from core.templating import init_templating
+from core.views import register_views
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -100,16 +112,11 @@ def refuse_unshared_rate_limits(app: Flask) -> None:
 
 
 def init_extensions(app: Flask) -> None:
-    import core.models  # noqa: F401  (register the tables before Migrate looks at them)
-
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    from core.auth import load_session_user
-    from core.i18n import select_locale
-
     login_manager.init_app(app)
     login_manager.user_loader(load_session_user)
     login_manager.login_view = "auth.login"
@@ -121,9 +128,6 @@ def init_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from core.api import register_api
-    from core.views import register_views
-
     register_views(app)
     register_api(app)
 
@@ -135,37 +139,24 @@ def register_capabilities(app: Flask) -> None:
 
 
 def register_templating(app: Flask) -> None:
-    from core.templating import init_templating
-
     init_templating(app)
 
 
 def register_cli(app: Flask) -> None:
-    from core.cli import core_cli
-    from core.jobs import jobs_cli
-
     app.cli.add_command(core_cli)
     app.cli.add_command(jobs_cli)
 
 
 def register_error_handlers(app: Flask) -> None:
-    from core.errors import init_error_handlers
-
     init_error_handlers(app)
 
 
 def register_request_hooks(app: Flask) -> None:
-    from core.request_input import init_request_input
-    from core.security import init_request_hooks
-
     init_request_input(app)
     init_request_hooks(app)
 
 
 def register_observability(app: Flask) -> None:
-    from core.metrics import init_metrics
-    from core.request_log import init_request_log
-
     init_metrics(app)
     init_request_log(app)
 

@@ -15,8 +15,9 @@ idempotent all the same (a runner that dies mid-job leaves its period claimed): 
 they did (reminded_at, escalated_at, …).
 
 Production may add RQ on Redis (JOBS_BACKEND = "rq", REDIS_URL): each outbox message is also
-queued after its commit for ``rq worker langnghe`` (``rq_deliver``), so mail leaves within
-seconds on several machines; ``flask jobs work`` still runs the periodic jobs and the retries.
+queued after its commit for ``rq worker langnghe`` (``core.rq_worker.rq_deliver``), so mail
+leaves within seconds on several machines; ``flask jobs work`` still runs the periodic jobs and
+the retries.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from core.clock import now
 from core.db import write_intent
 from core.extensions import db
 from core.models import JobRun
+from core.outbox import deliver_due
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +80,6 @@ def run_job(app: Flask, name: str, func: Callable[[], Any]) -> tuple[bool, Any]:
 
 
 def deliver_outbox(limit: int = 50) -> dict[str, int]:
-    from core.outbox import deliver_due
-
     return deliver_due(limit)
 
 
@@ -152,27 +152,6 @@ def _deliver_all(app: Flask) -> dict[str, int]:
         if sum(counts.values()) == 0:
             break
     return totals
-
-
-def rq_deliver(message_id: int) -> str:
-    """The RQ job: deliver one outbox message (``rq worker langnghe`` runs it)."""
-    from core.outbox import deliver_message
-
-    _ok, outcome = run_job(_worker_app(), "outbox", lambda: deliver_message(message_id))
-    return outcome or "failed"
-
-
-_app: Flask | None = None
-
-
-def _worker_app() -> Flask:
-    """The app an RQ worker process delivers with, built once from the environment."""
-    global _app
-    if _app is None:
-        from core import create_app
-
-        _app = create_app()
-    return _app
 
 
 # --- `flask jobs …` ------------------------------------------------------------------------

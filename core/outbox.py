@@ -5,7 +5,7 @@ delivered afterwards with retries.
 data) and flushes; the caller's commit keeps it with the change or drops it with a rollback.
 ``deliver_due`` (run by ``flask jobs work``) claims due rows, sends each through its channel's
 adapter and records the outcome; ``deliver_message`` does the same for one row (RQ, when
-JOBS_BACKEND is "rq": core.jobs.rq_deliver).
+JOBS_BACKEND is "rq": core.rq_worker.rq_deliver).
 
 Claiming sets the row's next attempt a lease ahead in a short transaction (PostgreSQL: ``FOR
 UPDATE SKIP LOCKED``; SQLite: the write lock serialises), then sends outside any transaction,
@@ -29,6 +29,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from core.audit import record_audit
 from core.clock import now
 from core.crypto import decrypt_text, encrypt_text
 from core.extensions import db
@@ -197,7 +198,7 @@ def _enqueue_after_commit(session: Session) -> None:
     try:
         queue = rq_queue()
         for message_id in ids:
-            queue.enqueue("core.jobs.rq_deliver", message_id)
+            queue.enqueue("core.rq_worker.rq_deliver", message_id)
     except Exception:  # Redis down: `flask jobs work` still delivers them from the table
         log.exception("could not queue %d outbox message(s) on Redis", len(ids))
 
@@ -323,8 +324,6 @@ def deliver_message(message_id: int) -> str:
 
 def retry_message(message: OutboxMessage) -> None:
     """An admin sends a dead message again: a fresh set of attempts from now. Flushes."""
-    from core.audit import record_audit
-
     before = {"status": message.status, "attempts": message.attempts}
     message.status = OutboxStatus.PENDING.value
     message.attempts = 0

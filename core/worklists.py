@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from core.access import Permission, can_globally, unit_scope_clause
 from core.extensions import db
 from core.models import Role, RoleGrant, SettingValue, Unit, User
+from core.settings import SETTINGS
 
 EXTENSION = "langnghe_worklists"
 ITEMS_SHOWN = 8
@@ -145,8 +146,6 @@ def check_staff(user: User) -> SetupGap | None:
 
 def check_settings(user: User) -> SetupGap | None:
     """Settings whose default no legal text fixes, never decided by the agency."""
-    from core.settings import SETTINGS
-
     if not can_globally(user, Permission.SETTINGS_MANAGE):
         return None  # those defaults are decided system-wide
     pending = [key for key, definition in SETTINGS.items() if definition.needs_confirmation]

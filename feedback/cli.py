@@ -8,13 +8,13 @@ import pkgutil
 
 from flask.cli import AppGroup
 
+import feedback
+
 feedback_cli = AppGroup("feedback", help="PAKN: email intake, deadlines, notifications, "
                                          "retention, key rotation.")
 
 
 def _load_command_modules() -> None:
-    import feedback
-
     for module_info in pkgutil.iter_modules(feedback.__path__):
         if module_info.name.startswith("cli_"):
             importlib.import_module(f"feedback.{module_info.name}")

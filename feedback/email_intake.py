@@ -26,6 +26,7 @@ from core.clock import now
 from core.exceptions import ServiceError
 from core.extensions import db
 from core.models import Unit
+from feedback.attachments import store_attachment
 from feedback.intake import (
     MAX_CONTENT,
     Contact,
@@ -220,8 +221,6 @@ def ingest_email(raw: bytes, *, agency: Unit, channel: str = IntakeChannel.EMAIL
 def _keep_attachments(case: FeedbackCase, attachments: list[tuple[str, bytes | None]]
                       ) -> list[str]:
     """Store each attachment; return one line per refused one."""
-    from feedback.attachments import store_attachment
-
     refused = []
     for number, (name, content) in enumerate(attachments, start=1):
         if number > MAX_ATTACHMENTS:

@@ -23,6 +23,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from core.crypto import decrypt_json
+from core.extensions import db
 from core.outbox import add_message, build_message
 from core.public_urls import public_base_url
 from core.templating import format_date
@@ -137,8 +138,6 @@ def _answer_text(case: FeedbackCase, event: FeedbackEvent) -> str:
     source = case
     via = (event.data or {}).get("via_master_id")
     if via:
-        from core.extensions import db
-
         source = db.session.get(FeedbackCase, via) or case
     answer = current_answer(source)
     return answer.body if answer is not None else ""

@@ -6,20 +6,20 @@ from __future__ import annotations
 
 from flask import Flask
 
+import reports.models  # noqa: F401  (its tables, for the ORM and for migrations)
+from core.capabilities import register_capability
+from core.settings import register_settings
+from reports.contributes import CONTRIBUTION
+from reports.filters import FilterError
+from reports.formatting import init_formatting
+from reports.page_context import filter_error_page
+from reports.setting_definitions import REPORT_SETTINGS
+from reports.worklists import register_work_lists
+
 
 def init_app(app: Flask) -> None:
     """Register the reports tables, settings, pages, API, menu, job, CLI and demo data (pages
     to demo: all listed in reports/contributes.py) with the app."""
-    import reports.models  # noqa: F401  (tables for the ORM and for migrations)
-    from core.capabilities import register_capability
-    from core.settings import register_settings
-    from reports.contributes import CONTRIBUTION
-    from reports.filters import FilterError
-    from reports.formatting import init_formatting
-    from reports.page_context import filter_error_page
-    from reports.setting_definitions import REPORT_SETTINGS
-    from reports.worklists import register_work_lists
-
     register_settings(REPORT_SETTINGS)
     init_formatting(app)
     app.register_error_handler(FilterError, filter_error_page)

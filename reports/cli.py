@@ -9,10 +9,12 @@ from sqlalchemy import select
 from core.audit import acting_as
 from core.db import write_intent
 from core.extensions import db
+from core.models import Unit
 
 # Importing the module registers the "reports.period" periodic job with core.jobs (this
 # module is loaded by create_app for every process, the job worker included).
 from reports import scheduled
+from surveys.month_rollups import refresh_month_rollups
 
 reports_cli = AppGroup("reports", help="Analysis and reports.")
 
@@ -30,8 +32,6 @@ def produce_command(kind: str | None, period: str | None, unit_code: str | None,
                     force: bool) -> None:
     """Produce the quarterly and yearly SIPAS reports that are missing (what the periodic
     job "reports.period" does), and list what happened to each."""
-    from core.models import Unit
-
     if period is not None:
         try:
             period_kind = scheduled.kind_of_period(period)
@@ -74,8 +74,6 @@ def produce_command(kind: str | None, period: str | None, unit_code: str | None,
 def refresh_rollups_command(full: bool) -> None:
     """Fold new responses into the month rollup the dashboards read (what the periodic job
     "surveys.month_rollups" does every minute)."""
-    from surveys.month_rollups import refresh_month_rollups
-
     with write_intent(), acting_as("cli:reports refresh-rollups"):
         result = refresh_month_rollups(full=full)
         db.session.commit()

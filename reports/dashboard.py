@@ -26,6 +26,7 @@ from reports.dashboard_model import (
     element_name,
     ui_language,
 )
+from reports.filters import current_half_year
 from reports.formatting import is_missing
 from reports.indices import ELEMENT_ORDER, SipasReport
 from surveys.labels import CHANNEL_LABELS, QUALITY_LABELS
@@ -269,8 +270,6 @@ def _gaps(elements: list[IndexRow], units: list[IndexRow], pakn: PaknPanel | Non
 
 def period_choices(today_: date) -> list[tuple[str, str]]:
     """Recent periods for the filter: halves, quarters, months and years."""
-    from reports.filters import current_half_year
-
     choices = []
     half = current_half_year(today_)
     year = str(today_.year)

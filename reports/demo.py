@@ -8,6 +8,11 @@ from datetime import date
 
 from sqlalchemy import select
 
+from core.extensions import db
+from core.models import SettingValue, Unit
+from reports.plan_catalogue import load_shipped_catalogue
+from reports.setting_definitions import DESK_SETTING, PROCEDURE_SHARE_SETTING, PUBLICITY_SETTING
+
 # Indicator 5 (all procedures received at the one-stop desk), 6 (where procedures are
 # posted) and 9's input (% of eligible procedures offered online) per demo agency: most fully
 # compliant, one commune posting on site only and one agency below the 20% online, so the
@@ -23,8 +28,6 @@ DEMO_INPUTS_FROM = date(2025, 1, 1)
 
 
 def load_reports_demo() -> None:
-    from reports.plan_catalogue import load_shipped_catalogue
-
     load_shipped_catalogue()
     load_demo_dossier_inputs()
 
@@ -32,14 +35,6 @@ def load_reports_demo() -> None:
 def load_demo_dossier_inputs() -> None:
     """Setting rows written directly: the settings service refuses dates in the past (a new
     value must never change figures already reported), which a demo history needs."""
-    from core.extensions import db
-    from core.models import SettingValue, Unit
-    from reports.setting_definitions import (
-        DESK_SETTING,
-        PROCEDURE_SHARE_SETTING,
-        PUBLICITY_SETTING,
-    )
-
     for code, (desk, publicity, online) in DEMO_DOSSIER_INPUTS.items():
         unit = db.session.execute(select(Unit).where(Unit.code == code)).scalar_one_or_none()
         if unit is None:

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from core.clock import local, now
 from core.extensions import db
 from core.models import Unit
+from feedback.labels import TOPIC_LABELS
 from reports.dashboard_model import (
     AGGREGATION_LABELS,
     SCALE5_LABELS,
@@ -22,6 +23,8 @@ from reports.dashboard_model import (
     element_name,
 )
 from reports.formatting import is_missing
+from surveys.labels import CHANNEL_LABELS
+from surveys.models import Campaign
 
 
 @dataclass(frozen=True)
@@ -212,13 +215,9 @@ def summary_table(dashboard: Dashboard) -> ExportTable:
     if filters.campaign == "none":
         campaign = _("Continuous desk ratings only")
     elif filters.campaign is not None:
-        from surveys.models import Campaign
-
         found = db.session.get(Campaign, filters.campaign)
         campaign = found.name_vi if found is not None else str(filters.campaign)
     if filters.channel:
-        from surveys.labels import CHANNEL_LABELS
-
         channel = str(CHANNEL_LABELS.get(filters.channel, filters.channel))  # type: ignore[call-overload]
     else:
         channel = _("All channels")
@@ -263,8 +262,6 @@ def pakn_table(dashboard: Dashboard) -> ExportTable:
     if pakn is None:
         return ExportTable("pakn", "PAKN", columns, [
             [_("PAKN figures are not part of this report."), None]])
-    from feedback.labels import TOPIC_LABELS
-
     rows: list[list[object]] = [
         [_("Received"), pakn.received], [_("Answered"), pakn.answered],
         [_("With a deadline"), pakn.timed], [_("Handled on time"), pakn.on_time],

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from analysis.periods import parse_period, period_labels
-from core.access import Actor, Permission, can
+from core.access import Actor, Permission, can, visible_units
 from core.clock import today
 from core.extensions import db
 from core.models import Unit
@@ -76,8 +76,6 @@ def campaign_period(campaign: Campaign) -> str:
 
 def report_roots(actor: Actor, perm: Permission = Permission.REPORTS_VIEW) -> list[Unit]:
     """The outermost units ``actor`` may report on, in tree order."""
-    from core.access import visible_units
-
     units = visible_units(actor, perm)
     ids = {unit.id for unit in units}
     return [unit for unit in units if unit.parent_id not in ids]

@@ -16,14 +16,13 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from analysis.periods import parse_period
 from core.forms import BaseForm
 from reports.plan_catalogue import MAX_LENGTHS
 from reports.plans import MAX_TITLE
 
 
 def _period(_form, field) -> None:
-    from analysis.periods import parse_period
-
     if field.data:
         try:
             parse_period(field.data)

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from flask import Flask
 
+import surveys.metrics  # noqa: F401  (its counter of stored responses, for /metrics)
+import surveys.models  # noqa: F401  (its tables, for the ORM and for migrations)
+from core.capabilities import register_capability
+from surveys.contributes import CONTRIBUTION
+from surveys.worklists import register_work_lists
+
 
 def init_app(app: Flask) -> None:
     """Register the surveys tables, pages, API, menu, jobs, CLI and demo data (all listed in
     surveys/contributes.py) with the app."""
-    import surveys.metrics  # noqa: F401  (its counter of stored responses, for /metrics)
-    import surveys.models  # noqa: F401  (tables for the ORM and for migrations)
-    from core.capabilities import register_capability
-    from surveys.contributes import CONTRIBUTION
-    from surveys.worklists import register_work_lists
-
     register_capability(app, CONTRIBUTION)
     register_work_lists(app)

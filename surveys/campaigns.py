@@ -23,6 +23,7 @@ from core.exceptions import ServiceError
 from core.extensions import db
 from core.models import Unit, User
 from surveys.models import (
+    QUALITY_FLAGGED,
     Campaign,
     CampaignUnit,
     Channel,
@@ -30,7 +31,6 @@ from surveys.models import (
     Response,
     VersionStatus,
 )
-from surveys.responses import QUALITY_FLAGGED
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 CODE_MAX = 64

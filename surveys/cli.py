@@ -11,6 +11,10 @@ from core.audit import acting_as
 from core.db import write_intent
 from core.exceptions import ServiceError
 from core.extensions import db
+from surveys.instrument_files import InstrumentFileError, read_instrument_file
+from surveys.instruments import load_instrument_spec, shipped_files
+from surveys.month_rollups import refresh_month_rollups
+from surveys.rollups import recount_rollups, rollup_differences
 
 surveys_cli = AppGroup("surveys", help="Questionnaires, collection points and responses.")
 
@@ -23,9 +27,6 @@ OUTCOMES = {"created": "created", "new_version": "new version", "unchanged": "un
 def load_instruments_command(paths: tuple[Path, ...]) -> None:
     """Load questionnaire files (default: every file in surveys/data). Idempotent: a file
     equal to the published version changes nothing; a changed file makes a new version."""
-    from surveys.instrument_files import InstrumentFileError, read_instrument_file
-    from surveys.instruments import load_instrument_spec, shipped_files
-
     files = list(paths) or shipped_files()
     specs, problems = [], []
     # Check every file before loading any, so one bad file reports all its problems and
@@ -61,8 +62,6 @@ def _describe(result) -> str:
 @surveys_cli.command("check-rollups")
 def check_rollups_command() -> None:
     """Compare the rollup counts with a recount from raw responses; exit 1 when they differ."""
-    from surveys.rollups import rollup_differences
-
     differences = rollup_differences()
     for difference in differences[:50]:
         click.echo(f"differs: {difference}")
@@ -77,9 +76,6 @@ def check_rollups_command() -> None:
 def recount_rollups_command() -> None:
     """Rebuild the daily and month rollups from raw responses in one transaction (readers
     never see a half-built rollup)."""
-    from surveys.month_rollups import refresh_month_rollups
-    from surveys.rollups import recount_rollups
-
     with write_intent(), acting_as("cli:surveys recount-rollups"):
         rows = recount_rollups()
         months = refresh_month_rollups(full=True).months

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
+from surveys.demo_responses import load_demo_responses
+from surveys.instruments import load_shipped_instruments
+from surveys.points import ensure_demo_points
+
 
 def load_survey_demo() -> None:
-    from surveys.demo_responses import load_demo_responses
-    from surveys.instruments import load_shipped_instruments
-    from surveys.points import ensure_demo_points
-
     load_shipped_instruments()
     ensure_demo_points()
     load_demo_responses()

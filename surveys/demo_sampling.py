@@ -22,7 +22,7 @@ import numpy as np
 from core.clock import LOCAL_TZ, local
 from core.models import Unit
 from core.workdays import WorkCalendar
-from surveys.responses import QUALITY_FLAGGED, QUALITY_OK
+from surveys.models import QUALITY_FLAGGED, QUALITY_OK
 
 SEED = 20260601
 MONTHS = 14

@@ -23,6 +23,8 @@ from sqlalchemy import Select, func, select
 from core.clock import local
 from core.extensions import db
 from surveys.models import (
+    NO_CAMPAIGN,
+    QUALITY_OK,
     AnswerType,
     InstrumentVersion,
     Item,
@@ -32,8 +34,6 @@ from surveys.models import (
     RollupMonthResponses,
     RollupMonthSummary,
 )
-from surveys.responses import QUALITY_OK
-from surveys.rollups import NO_CAMPAIGN
 
 ROLLUP_COLUMNS = ["campaign_id", "unit_id", "item_code", "day", "channel", "quality", "value",
                   "count"]

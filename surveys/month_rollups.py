@@ -28,6 +28,7 @@ from core.db import write_intent
 from core.extensions import db
 from core.replica import primary_reads
 from surveys.models import (
+    QUALITY_OK,
     Response,
     RollupCount,
     RollupDayResponses,
@@ -36,7 +37,6 @@ from surveys.models import (
     RollupMonthState,
     RollupMonthSummary,
 )
-from surveys.responses import QUALITY_OK
 
 SETTLE_SECONDS = 30
 ON_READ_LIMIT = 20_000  # at most this many new responses are folded in on a dashboard view

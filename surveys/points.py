@@ -16,6 +16,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from core.access import Actor, Permission, unit_scope_clause
 from core.audit import record_audit, snapshot
 from core.clock import now
+from core.demo import UNITS
 from core.exceptions import ServiceError
 from core.extensions import db
 from core.models import Unit, UnitKind, User
@@ -286,8 +287,6 @@ def ensure_points_for_desks(unit: Unit, version: InstrumentVersion,
 
 def ensure_demo_points() -> list[CollectionPoint]:
     """Demo data: a desk-form point at every demo desk and service centre present."""
-    from core.demo import UNITS
-
     version = get_version(DESK_FORM_CODE)
     if version is None:
         return []

@@ -20,6 +20,7 @@ from analysis.coded_counts import count_coded_answers
 from analysis.sipas import answer_counts
 from core.clock import LOCAL_TZ
 from core.extensions import db
+from surveys.frames import iter_answer_frames
 from surveys.models import Response
 from surveys.rating_codes import decode_ratings, version_rated_codes
 
@@ -107,8 +108,6 @@ def _add_local_dates(chunk: pd.DataFrame, group_by: list[str]) -> None:
 def _json_counts(group_by: list[str], unit_ids: Sequence[int] | None,
                  chunk_rows: int) -> Iterator[pd.DataFrame]:
     """Responses without a rating string, counted from their JSON answers."""
-    from surveys.frames import iter_answer_frames
-
     for frame in iter_answer_frames(chunk_rows, unit_ids=list(unit_ids) if unit_ids is not None
                                     else None, uncoded_only=True):
         if "month" in group_by:

@@ -23,6 +23,7 @@ from sqlalchemy import Select, func, select
 from core.clock import LOCAL_TZ
 from core.extensions import db
 from surveys.models import (
+    QUALITY_OK,
     AnswerType,
     Instrument,
     InstrumentVersion,
@@ -31,7 +32,6 @@ from surveys.models import (
     ResponseDemographics,
     Section,
 )
-from surveys.responses import QUALITY_OK
 
 LONG_COLUMNS = ["response_id", "item_code", "value"]
 CHUNK_ROWS = 20_000

@@ -23,6 +23,8 @@ from core.exceptions import ServiceError
 from core.extensions import db
 from core.models import Unit, User
 from surveys.models import (
+    QUALITY_FLAGGED,
+    QUALITY_OK,
     AnswerType,
     Campaign,
     CampaignUnit,
@@ -52,8 +54,6 @@ SCALE_SIZES = {AnswerType.SCALE5: 5, AnswerType.SCALE4: 4, AnswerType.SCALE3: 3}
 # Yes/no without its own choice list: 1 = Có, 2 = Không, as paper forms number them.
 YESNO_VALUES = (1, 2)
 TEXT_MAX_DEFAULT = 2000
-QUALITY_OK = "ok"
-QUALITY_FLAGGED = "flagged"
 # Why a response was flagged for review (never dropped): analysts include or exclude them.
 REASON_HONEYPOT = "honeypot"
 REASON_TOO_FAST = "too_fast"

@@ -20,14 +20,13 @@ from sqlalchemy import Date, cast, delete, func, insert, literal_column, select,
 
 from core.clock import LOCAL_TZ, now
 from core.extensions import db
-from surveys.models import Response, RollupCount, RollupDayResponses
+from surveys.models import NO_CAMPAIGN, Response, RollupCount, RollupDayResponses
 from surveys.recount_frames import raw_answer_counts
 
 RollupKey = tuple[int, int, str, date, str, str, int]
 KEY_COLUMNS = ("campaign_key", "unit_id", "item_code", "day", "channel", "quality", "value")
 ResponseKey = tuple[int, int, date, str, str]
 RESPONSE_KEY_COLUMNS = ("campaign_key", "unit_id", "day", "channel", "quality")
-NO_CAMPAIGN = 0  # RollupCount.campaign_key for ratings outside any campaign
 _CHUNK = 5000
 
 

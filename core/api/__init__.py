@@ -11,6 +11,7 @@ import pkgutil
 
 from flask import Flask
 
+from core.api.auth import ApiErrorSchema, init_api_auth
 from core.api.base import Blueprint, LangngheApi
 from core.extensions import csrf
 
@@ -18,8 +19,6 @@ __all__ = ["Blueprint", "register_api"]
 
 
 def register_api(app: Flask) -> LangngheApi:
-    from core.api.auth import ApiErrorSchema, init_api_auth
-
     api = LangngheApi()
     # Document the error envelope core.errors really sends, not flask-smorest's default.
     api.ERROR_SCHEMA = ApiErrorSchema

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
+from core.views import admin, auth, health, public
+
 
 def register_views(app: Flask) -> None:
-    from core.views import admin, auth, health, public
-
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(health.bp)

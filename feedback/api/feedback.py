@@ -28,7 +28,14 @@ from core.org import unit_by_code
 from feedback import attachments as files
 from feedback.case_access import can_on_case
 from feedback.intake import MAX_CONTENT, Contact, FeedbackSubmission, submit_feedback
-from feedback.models import FeedbackCase, IntakeChannel, Kind, ReplyChannel, Topic
+from feedback.models import (
+    FeedbackAttachment,
+    FeedbackCase,
+    IntakeChannel,
+    Kind,
+    ReplyChannel,
+    Topic,
+)
 from feedback.tracking import format_tracking_code, normalise_tracking_code
 from feedback.workflow import state_label
 
@@ -135,8 +142,6 @@ def _unit_ref(unit):
 
 def status_of(case: FeedbackCase) -> dict:
     """What a system may know of a case: states, units and dates; nothing personal."""
-    from feedback.models import FeedbackAttachment
-
     kept = db.session.scalar(db.select(db.func.count(FeedbackAttachment.id)).where(
         FeedbackAttachment.case_id == case.id, FeedbackAttachment.role == "sender"))
     return {

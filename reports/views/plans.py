@@ -23,6 +23,7 @@ from core.spreadsheets import XLSX_MIMETYPE, content_disposition
 from core.views.admin import require_staff
 from reports import plans as services
 from reports.filters import campaign_period
+from reports.indices import element_gaps_for_plan
 from reports.models import ImprovementPlan, ImprovementTask
 from reports.plan_catalogue import (
     ELEMENT_ORDER,
@@ -32,6 +33,7 @@ from reports.plan_catalogue import (
     shipped_sources,
     usable_tasks,
 )
+from reports.plan_export import plan_workbook
 from reports.plan_forms import DraftForm, PlanForm
 from surveys.models import Campaign
 
@@ -128,8 +130,6 @@ def draft():
         return render_template("reports/plans/draft.html", form=form), 400
     period = form.period_label.data or (campaign_period(campaign) if campaign else None)
     try:
-        from reports.indices import element_gaps_for_plan
-
         gaps = element_gaps_for_plan(unit, campaign_id=campaign.id if campaign else None,
                                      period_label=period)
     except ValueError as error:
@@ -292,8 +292,6 @@ def printable(plan_id: int):
 @bp.get("/<int:plan_id>/ke-hoach.xlsx")
 def export(plan_id: int):
     """An improvement plan as an XLSX file (the export is logged)."""
-    from reports.plan_export import plan_workbook
-
     plan = _load(plan_id, P.REPORTS_VIEW)
     unit = db.session.get(Unit, plan.unit_id)
     record_audit_now("reports.plan.exported", object_type="improvement_plan",

@@ -12,6 +12,9 @@ from surveys.models.instruments import (
 )
 from surveys.models.points import CollectionPoint
 from surveys.models.responses import (
+    NO_CAMPAIGN,
+    QUALITY_FLAGGED,
+    QUALITY_OK,
     Channel,
     Response,
     ResponseDemographics,
@@ -25,6 +28,9 @@ from surveys.models.responses import (
 )
 
 __all__ = [
+    "NO_CAMPAIGN",
+    "QUALITY_FLAGGED",
+    "QUALITY_OK",
     "AnswerType",
     "Campaign",
     "CampaignUnit",

@@ -14,6 +14,12 @@ from core.clock import now
 from core.extensions import db
 from core.models.types import JSONType, UTCDateTime
 
+# A response's review state: flagged responses are kept and counted apart, never dropped.
+QUALITY_OK = "ok"
+QUALITY_FLAGGED = "flagged"
+# The rollup tables' campaign_key for ratings outside any campaign (a key column cannot be NULL).
+NO_CAMPAIGN = 0
+
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
 
@@ -48,7 +54,7 @@ class Response(db.Model):
     # what a full recompute reads. NULL when they do not fit; the JSON answers are then read.
     ratings: Mapped[str | None] = mapped_column(Text)
     # "ok" or "flagged"; analysts choose whether flagged responses count.
-    quality: Mapped[str] = mapped_column(String(16), default="ok")
+    quality: Mapped[str] = mapped_column(String(16), default=QUALITY_OK)
     quality_reasons: Mapped[list[str] | None] = mapped_column(JSONType)
     # Staff who typed in a paper form (channel "paper"); NULL for citizens' own submissions.
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -225,7 +225,7 @@ def _signal_handlers_restored() -> Iterator[None]:
 def test_rq_worker_delivers_after_commit(app, smtp, database_url, tmp_path, monkeypatch):
     from rq import SimpleWorker
 
-    import core.jobs
+    import core.rq_worker
     from core.outbox import rq_queue
 
     handler, port = smtp
@@ -250,7 +250,7 @@ def test_rq_worker_delivers_after_commit(app, smtp, database_url, tmp_path, monk
         monkeypatch.setenv(f"LANGNGHE_{name}", value)
     monkeypatch.setenv("LANGNGHE_INSTANCE_PATH", str(tmp_path / "worker"))
     monkeypatch.setenv("REDIS_URL", REDIS_URL)  # this xdist worker's Redis database
-    monkeypatch.setattr(core.jobs, "_app", None)
+    monkeypatch.setattr(core.rq_worker, "_app", None)
     worker = SimpleWorker([queue], connection=queue.connection)
     pytest_sigterm = signal.getsignal(signal.SIGTERM)
     with _signal_handlers_restored():
@@ -258,7 +258,7 @@ def test_rq_worker_delivers_after_commit(app, smtp, database_url, tmp_path, monk
     assert signal.getsignal(signal.SIGTERM) is pytest_sigterm
     assert [r.rcpt_tos for r in handler.received] == [["rq@example.vn"]]
     assert _fresh(message.id).status == OutboxStatus.SENT.value
-    worker_app = core.jobs._app
+    worker_app = core.rq_worker._app
     with worker_app.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -12,6 +12,7 @@ from core.clock import today
 from core.exceptions import ServiceError
 from core.extensions import db
 from surveys.models import (
+    NO_CAMPAIGN,
     Campaign,
     CampaignUnit,
     Response,
@@ -26,7 +27,6 @@ from surveys.responses import (
     rollup_matches_raw,
     submit_response,
 )
-from surveys.rollups import NO_CAMPAIGN
 from tests.surveys.survey_page_helpers import (
     TEXT_LIMIT,
     build_desk,
