@@ -22,7 +22,9 @@ versus the median unit
     H0: p = benchmark at the 5% level (the Wilson interval is the set of p0 that test does not
     reject; Wilson 1927, Agresti & Coull 1998), i.e. the unit lies outside the 95% control
     limits of a funnel plot around the median (Spiegelhalter 2005, Stat Med 24:1185–1202). The
-    benchmark is treated as fixed, as in a funnel plot. With fewer than ``MIN_UNITS_FOR_MEDIAN``
+    benchmark is treated as fixed, as in a funnel plot, so a unit can be "below" the median
+    and still have a rank band reaching 1: the band compares it with other uncertain units,
+    the marker with one fixed figure. With fewer than ``MIN_UNITS_FOR_MEDIAN``
     ranked units there is no middle unit to compare with and nothing is marked. With many
     units about 1 in 20 may be marked by chance alone; the pages say so.
 suppression

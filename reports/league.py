@@ -6,7 +6,8 @@ The SIPAS figures are the dashboard's own (``reports.indices``: the month rollup
 responses as the filters say, desks rolled up to the unit they belong to); the PAKN figures
 come from ``feedback.frames.cases_frame`` (no text, no contact data) and
 ``analysis.pakn_kpis.case_outcomes``. Both use the minimum cell size of the public pages, the
-setting ``sipas.min_cell_size``.
+setting ``sipas.min_cell_size``. Ratings and cases of the root unit itself (its own desks, cases
+it registered and never assigned) are in no row: they belong to no sub-unit.
 
 Public tables (``public=True``) apply complementary suppression and drop the sample size of a
 hidden unit, as the public agency pages do; the internal tables show every unit's sample size
