@@ -20,9 +20,11 @@ from reports.views import (
     dossier_ratings,
     exports,
     household,
+    league,
     plan_catalogue,
     plans,
     public,
+    public_league,
     reliability,
     report_runs,
     survey_report,
@@ -30,8 +32,9 @@ from reports.views import (
 
 CONTRIBUTION = Contribution(
     package="reports",
-    blueprints=(dashboard.bp, dossier_ratings.bp, exports.bp, household.bp, plan_catalogue.bp,
-                plans.bp, public.bp, reliability.bp, report_runs.bp, survey_report.bp),
+    blueprints=(dashboard.bp, dossier_ratings.bp, exports.bp, household.bp, league.bp,
+                plan_catalogue.bp, plans.bp, public.bp, public_league.bp, reliability.bp,
+                report_runs.bp, survey_report.bp),
     api_blueprints=(sipas_api.blp,),
     menu=(
         MenuItem("reports_dashboard.index", _l("SIPAS dashboard"), Permission.REPORTS_VIEW,
@@ -39,6 +42,8 @@ CONTRIBUTION = Contribution(
         MenuItem("reports_dossiers.index", _l("Dossier ratings"), Permission.REPORTS_VIEW,
                  group=MenuGroup.REPORTS),
         MenuItem("reports_household.index", _l("Household survey"), Permission.REPORTS_VIEW,
+                 group=MenuGroup.REPORTS),
+        MenuItem("reports_league.index", _l("League tables"), Permission.REPORTS_VIEW,
                  group=MenuGroup.REPORTS),
         MenuItem("reports_plans.index", _l("Improvement plans"), Permission.REPORTS_VIEW,
                  group=MenuGroup.REPORTS),

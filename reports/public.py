@@ -33,7 +33,7 @@ from feedback.models import Publication
 from reports.charts import Bar, Series, element_bars, trend_lines
 from reports.dashboard_model import element_name
 from reports.filters import ReportFilters, current_half_year
-from reports.indices import ELEMENT_ORDER, SipasReport, sipas_report_for_unit
+from reports.indices import ELEMENT_ORDER, SipasReport, sipas_report_for_unit, subtree_units
 from surveys.frames import month_rollup_counts
 from surveys.month_rollups import ensure_fresh_month_rollups
 
@@ -110,6 +110,7 @@ class AgencyPage:
     aggregation: str
     trend_chart: Markup
     answer_units: list[Unit] = field(default_factory=list)
+    has_sub_units: bool = False           # its league table (reports.league) has units
 
     @property
     def chronological(self) -> list[PeriodFigures]:
@@ -195,7 +196,9 @@ def build_agency_page(unit: Unit, *, today: date, moment: datetime) -> AgencyPag
     return AgencyPage(unit=unit, periods=rows, min_n=report.min_n, target=report.target,
                       aggregation=report.aggregation,
                       trend_chart=_trend_chart(list(reversed(rows)), report),
-                      answer_units=units_with_published_answers(unit))
+                      answer_units=units_with_published_answers(unit),
+                      has_sub_units=any(sub.parent_id == unit.id and sub.active
+                                        for sub in subtree_units(unit)))
 
 
 def period_indices(report: SipasReport, label: str) -> tuple[PublicFigure | None,
