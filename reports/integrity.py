@@ -73,6 +73,8 @@ def compute_integrity_run(period: str, *,
         working_days(first, last), thresholds)
     _store_flags(period, result.flags, responses)
     flagged = responses[responses["response_id"].isin(result.flagged["response_id"])]
+    excluded = [[int(u), str(q), str(i), int(v), int(c)] for u, q, i, v, c in
+                responses_answer_counts(flagged).itertuples(index=False)]
     run = db.session.scalar(select(IntegrityRun).where(IntegrityRun.period == period))
     if run is None:
         run = IntegrityRun(period=period)
@@ -82,8 +84,7 @@ def compute_integrity_run(period: str, *,
     run.last_response_id = int(responses["response_id"].max()) if len(responses) else 0
     run.thresholds = {key: list(value) if isinstance(value, tuple) else value
                       for key, value in asdict(thresholds).items()}
-    run.excluded_counts = [[int(u), str(q), str(i), int(v), int(c)] for u, q, i, v, c in
-                           responses_answer_counts(flagged).itertuples(index=False)]
+    run.excluded_counts = excluded
     per_unit = flagged.groupby(["desk_id", "quality"]).size()
     run.excluded_responses = [[int(u), str(q), int(n)] for (u, q), n in per_unit.items()]
     db.session.flush()
