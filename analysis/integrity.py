@@ -110,7 +110,8 @@ def peer_distribution_flags(responses: pd.DataFrame, subject: str,
     responses a trivial difference is "significant", and a large one on a few ratings is
     chance)."""
     tests = peer_distribution_tests(response_weighted_counts(responses, subject),
-                                    min_responses=thresholds.peer_min_responses)
+                                    min_responses=thresholds.peer_min_responses,
+                                    min_peers=thresholds.peer_min_peers)
     hits = tests[(tests["p_adjusted"] < thresholds.peer_alpha)
                  & (tests["effect_w"] >= thresholds.peer_min_effect)]
     times = responses.groupby(subject)["at"].agg(["min", "max"])

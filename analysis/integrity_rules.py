@@ -70,6 +70,8 @@ class IntegrityThresholds:
     # The χ² test of the answer distribution (analysis.peer_test): at least 30 responses,
     # Holm-adjusted p below 1%, and Cohen's w of at least 0.5 ("large").
     peer_min_responses: int = 30
+    # ... and at least two other subjects of that size to be its peers.
+    peer_min_peers: int = 2
     peer_alpha: float = 0.01
     peer_min_effect: float = 0.5
 

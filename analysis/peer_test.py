@@ -14,7 +14,8 @@ response-weighted counts
     "depart" from its peers.
 statistic
     ``X² = Σ_v (O_v − E_v)² / E_v`` with ``E_v = N × peer share of value v``; values no peer
-    ever gave are left out (their expected count is 0), df = (values kept) − 1; ``p`` from the
+    ever gave are left out (their expected count is 0: conservative, the desk's answers there
+    are not counted as departure), df = (values kept) − 1; ``p`` from the
     χ² distribution; ``w = √(X² / N)`` is Cohen's effect size (0.1 small, 0.3 medium, 0.5 large;
     Cohen, *Statistical Power Analysis*, 2nd ed., 1988, §7.2).
 correction
@@ -29,7 +30,7 @@ Example (the peers answered 1…5 as 10/10/20/30/30%, the desk all 5s in 20 resp
 
 >>> counts = pd.DataFrame({"subject_id": [1] * 5 + [2] * 5, "value": [1, 2, 3, 4, 5] * 2,
 ...                        "weight": [0, 0, 0, 0, 20, 10, 10, 20, 30, 30]})
->>> table = peer_distribution_tests(counts, min_responses=10)
+>>> table = peer_distribution_tests(counts, min_responses=10, min_peers=1)
 >>> round(float(table.loc[0, "statistic"]), 4)  # 20 × (0.1+0.1+0.2+0.3+0.7²/0.3) = 46.6667
 46.6667
 """
@@ -68,6 +69,7 @@ def holm_adjust(p_values: np.ndarray | list[float]) -> np.ndarray:
 
 
 def peer_distribution_tests(counts: pd.DataFrame, *, min_responses: int = 30,
+                            min_peers: int = 2,
                             values: tuple[int, ...] = (1, 2, 3, 4, 5)) -> pd.DataFrame:
     """Chi-square test of each subject's answer distribution against its pooled peers.
 
@@ -79,6 +81,9 @@ def peer_distribution_tests(counts: pd.DataFrame, *, min_responses: int = 30,
     min_responses : int
         Subjects with fewer (weighted) responses are not tested: the χ² approximation needs
         expected counts of about 5 per cell, and a handful of ratings proves nothing.
+    min_peers : int
+        A subject is tested only when at least this many *other* subjects have
+        ``min_responses``: one small desk is no peer group to depart from.
     values : tuple of int
         The answer values compared (the 5-point scale).
 
@@ -97,9 +102,10 @@ def peer_distribution_tests(counts: pd.DataFrame, *, min_responses: int = 30,
                                                                     fill_value=0.0)
     matrix = table.to_numpy(dtype="float64")
     totals = matrix.sum(axis=1)
+    eligible = totals >= min_responses
     rows = []
     for position, subject in enumerate(table.index):
-        if totals[position] < min_responses:
+        if not eligible[position] or eligible.sum() - 1 < min_peers:
             continue
         peers = matrix.sum(axis=0) - matrix[position]
         if peers.sum() <= 0:

@@ -224,6 +224,15 @@ def test_peer_flags_need_the_corrected_p_and_the_effect_size():
     assert peer_distribution_flags(frame, "desk_id", strict)["subject_id"].tolist() == [1]
 
 
+def test_no_test_without_two_peers_of_the_minimum_size():
+    frame = peer_frame()
+    two_desks = frame[frame["desk_id"] != 3]
+    # Desk 1 has one peer (desk 2) and desk 2 one peer (desk 1): nobody is tested.
+    assert peer_distribution_tests(response_weighted_counts(two_desks, "desk_id")).empty
+    small = frame[(frame["desk_id"] != 3) | (frame["response_id"] % 10 == 0)]  # desk 3: 10
+    assert peer_distribution_tests(response_weighted_counts(small, "desk_id")).empty
+
+
 def test_holm_adjust_by_hand():
     # Sorted 0.001, 0.02, 0.03, 0.5 with m = 4: 0.004, max(0.06, .004), max(0.06, 0.06),
     # max(0.5, 0.06) → in the input order below.
