@@ -14,7 +14,8 @@ returns
 tokens
     ``[response_id, desk_id, used_at]``: single-use dossier rating tokens redeemed.
 hours
-    ``[desk_id, opens, closes]``: each desk's opening hours in minutes after midnight.
+    ``[desk_id, opens, closes, saturday_closes]``: each desk's opening hours in minutes after
+    midnight; ``saturday_closes`` −1 when it does not serve on Saturdays (optional column).
 working_days
     The working days of the period (``core.workdays``: holidays, swaps, local overrides).
 

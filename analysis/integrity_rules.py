@@ -155,10 +155,16 @@ def outside_hours(responses: pd.DataFrame, hours: pd.DataFrame, working_days: It
         return _empty()
     minute = frame["at"].dt.hour * 60 + frame["at"].dt.minute
     days = pd.DatetimeIndex(pd.to_datetime(sorted(working_days))).normalize()
-    day_off = ~frame["at"].dt.normalize().isin(days)
+    working = frame["at"].dt.normalize().isin(days)
+    # A desk that also serves on Saturday mornings (saturday_closes ≥ 0) is open on a
+    # Saturday that is not a working day, until that time.
+    saturday = frame.get("saturday_closes", pd.Series(-1, index=frame.index))
+    saturday_open = ~working & (frame["at"].dt.day_of_week == 5) & (saturday >= 0)
+    day_off = ~working & ~saturday_open
+    closes = frame["closes"].where(~saturday_open, saturday)
     grace = thresholds.hours_grace_minutes
     early = ~day_off & (minute < frame["opens"] - grace)
-    late = ~day_off & (minute >= frame["closes"] + grace)
+    late = ~day_off & (minute >= closes + grace)
     frame = frame.assign(_off=day_off, _early=early, _late=late,
                          _out=day_off | early | late)
     rows = []

@@ -27,7 +27,7 @@ from core.models import Unit
 from core.settings import get_setting
 from core.workdays import load_calendar
 from reports.models import IntegrityFlag, IntegrityRun
-from reports.setting_definitions import CLOSES_SETTING, OPENS_SETTING
+from reports.setting_definitions import CLOSED, CLOSES_SETTING, OPENS_SETTING, SATURDAY_SETTING
 from surveys.integrity_frames import (
     dossier_returns,
     integrity_responses,
@@ -46,11 +46,17 @@ def _minutes(value: str) -> int:
 
 
 def desk_hours(desk_ids: list[int], on: date) -> pd.DataFrame:
-    """``[desk_id, opens, closes]`` (minutes after midnight), the settings in force ``on``."""
+    """``[desk_id, opens, closes, saturday_closes]`` (minutes after midnight; −1: closed on
+    Saturdays), the settings in force ``on``."""
     units = db.session.scalars(select(Unit).where(Unit.id.in_(desk_ids))).all()
-    rows = [(unit.id, _minutes(get_setting(OPENS_SETTING, on=on, unit=unit)),
-             _minutes(get_setting(CLOSES_SETTING, on=on, unit=unit))) for unit in units]
-    return pd.DataFrame(rows, columns=["desk_id", "opens", "closes"]).astype("int64")
+    rows = []
+    for unit in units:
+        saturday = get_setting(SATURDAY_SETTING, on=on, unit=unit)
+        rows.append((unit.id, _minutes(get_setting(OPENS_SETTING, on=on, unit=unit)),
+                     _minutes(get_setting(CLOSES_SETTING, on=on, unit=unit)),
+                     -1 if saturday == CLOSED else _minutes(saturday)))
+    return pd.DataFrame(rows, columns=["desk_id", "opens", "closes", "saturday_closes"]
+                        ).astype("int64")
 
 
 def working_days(first: date, last: date) -> list[date]:

@@ -28,6 +28,8 @@ APOLOGY_TARGET_SETTING = "dossier.apology_target_pct"
 # Opening hours of a desk (integrity checks: ratings given at the desk outside them).
 OPENS_SETTING = "desk.opens_at"
 CLOSES_SETTING = "desk.closes_at"
+SATURDAY_SETTING = "desk.saturday_closes_at"
+CLOSED = "closed"
 LATE_TARGET_SETTING = "dossier.late_target_pct"  # registered by the core
 DECREE_NOTE = _l("TT 01/2018/TT-VPCP implements Decree 61/2018/NĐ-CP, which Decree "
                  "118/2025/NĐ-CP replaced on 01/7/2025; whether its scoring carries over is "
@@ -108,5 +110,13 @@ REPORT_SETTINGS: tuple[SettingDefinition, ...] = (
            "it are flagged for review)."), "17:00",
         choices=tuple((f"{h:02d}:{m:02d}", f"{h:02d}:{m:02d}")
                       for h in range(14, 22) for m in (0, 30)),
+        per_unit=True, needs_confirmation=True, source=HOURS_SOURCE),
+    SettingDefinition(
+        SATURDAY_SETTING, SettingType.STR,
+        _l("Saturday service: the time the desk closes on Saturdays that are not working "
+           "days, or closed (it opens at its weekday time)."), CLOSED,
+        choices=((CLOSED, _l("Closed on Saturdays")),
+                 *((f"{h:02d}:{m:02d}", f"{h:02d}:{m:02d}")
+                   for h in range(10, 18) for m in (0, 30))),
         per_unit=True, needs_confirmation=True, source=HOURS_SOURCE),
 )

@@ -115,6 +115,18 @@ def test_outside_hours_counts_days_off_and_the_grace():
 
 # --- bursts after returns -----------------------------------------------------------------
 
+def test_a_desk_open_on_saturday_mornings():
+    hours = pd.DataFrame({"desk_id": [1], "opens": [420], "closes": [1020],
+                          "saturday_closes": [690]})                    # Saturdays until 11:30
+    rows = [{"at": "2026-03-07 10:00"}, {"at": "2026-03-07 11:59"},     # 719 < 690+30: open
+            {"at": "2026-03-07 12:00"}, {"at": "2026-03-07 15:00"},     # after closing
+            {"at": "2026-03-08 10:00"}]                                 # Sunday: day off
+    flags = outside_hours(responses(rows), hours, [date(2026, 3, 6)], IntegrityThresholds())
+    evidence = flags.loc[0, "evidence"]
+    assert flags.loc[0, "response_ids"] == [3, 4, 5]
+    assert (evidence["after_closing"], evidence["day_off"]) == (2, 1)
+
+
 def test_return_bursts_need_a_return_just_before_and_more_ratings_than_dossiers():
     burst = ["09:05:00", "09:05:30", "09:06:00", "09:06:50", "09:07:30"]  # gaps ≤ 60 s
     rows = [{"desk": 1, "at": f"2026-03-02 {t}"} for t in burst]
