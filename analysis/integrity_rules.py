@@ -122,7 +122,10 @@ def all_five_runs(responses: pd.DataFrame, subject: str, thresholds: IntegrityTh
     p0 = float(all_five.mean()) if base_rate is None else base_rate
     run = (frame[subject].ne(frame[subject].shift()) | frame["_five"].ne(
         frame["_five"].shift())).cumsum()
-    runs = frame[frame["_five"]].groupby(run[frame["_five"]]).agg(
+    # Only runs reaching the floor are aggregated (most all-5 responses are runs of one).
+    five_runs = run[frame["_five"]]
+    long_enough = five_runs.map(five_runs.value_counts()) >= thresholds.run_min
+    runs = frame[frame["_five"]][long_enough].groupby(five_runs[long_enough]).agg(
         subject_id=(subject, "first"), length=("response_id", "size"),
         first_at=("at", "min"), last_at=("at", "max"), ids=("response_id", list))
     sizes = frame.groupby(subject).size()
@@ -194,9 +197,10 @@ def return_bursts(responses: pd.DataFrame, returns: pd.DataFrame,
         return _empty()
     frame = responses.sort_values(["desk_id", "at", "response_id"])
     burst = _groups(frame, "desk_id", "at", thresholds.burst_gap_seconds)
-    bursts = frame.groupby(burst).agg(desk_id=("desk_id", "first"), size=("response_id", "size"),
-                                      first_at=("at", "min"), last_at=("at", "max"),
-                                      ids=("response_id", list))
+    big = burst.map(burst.value_counts()) >= thresholds.burst_min_size
+    bursts = frame[big].groupby(burst[big]).agg(
+        desk_id=("desk_id", "first"), size=("response_id", "size"), first_at=("at", "min"),
+        last_at=("at", "max"), ids=("response_id", list))
     bursts = bursts[bursts["size"] >= thresholds.burst_min_size]
     if bursts.empty:
         return _empty()
@@ -248,9 +252,10 @@ def token_sequences(tokens: pd.DataFrame, thresholds: IntegrityThresholds) -> pd
         return _empty()
     frame = tokens.sort_values(["desk_id", "used_at", "response_id"])
     group = _groups(frame, "desk_id", "used_at", thresholds.token_gap_seconds)
-    runs = frame.groupby(group).agg(desk_id=("desk_id", "first"), size=("response_id", "size"),
-                                    first_at=("used_at", "min"), last_at=("used_at", "max"),
-                                    ids=("response_id", list))
+    long_enough = group.map(group.value_counts()) >= thresholds.token_min_sequence
+    runs = frame[long_enough].groupby(group[long_enough]).agg(
+        desk_id=("desk_id", "first"), size=("response_id", "size"),
+        first_at=("used_at", "min"), last_at=("used_at", "max"), ids=("response_id", list))
     runs = runs[runs["size"] >= thresholds.token_min_sequence]
     rows = []
     for desk_id, found in runs.groupby("desk_id"):
