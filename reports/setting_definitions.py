@@ -25,11 +25,19 @@ ONLINE_PARTIAL_SETTING = "dossier.online_dossiers_partial_pct"
 # The input of indicator 9 per unit: share of its eligible procedures offered online.
 PROCEDURE_SHARE_SETTING = "dossier.online_procedure_share"
 APOLOGY_TARGET_SETTING = "dossier.apology_target_pct"
+# Opening hours of a desk (integrity checks: ratings given at the desk outside them).
+OPENS_SETTING = "desk.opens_at"
+CLOSES_SETTING = "desk.closes_at"
+SATURDAY_SETTING = "desk.saturday_closes_at"
+CLOSED = "closed"
 LATE_TARGET_SETTING = "dossier.late_target_pct"  # registered by the core
 DECREE_NOTE = _l("TT 01/2018/TT-VPCP implements Decree 61/2018/NĐ-CP, which Decree "
                  "118/2025/NĐ-CP replaced on 01/7/2025; whether its scoring carries over is "
                  "not verified.")
 PERCENT = "%"
+HOURS_SOURCE = _l("No national rule fixes one-stop opening hours: offices commonly work "
+                  "7:00–11:30 and 13:00–17:00 on working days. Set each desk's own hours "
+                  "(the working-day calendar decides which days are open).")
 ONLINE_SOURCE = _l("TT 01/2018/TT-VPCP Đ13, indicator 9: 2 points when the eligible procedures "
                    "offered online reach 20% and the dossiers submitted online reach 30%, none "
                    "of them late; 1 point when the online dossiers are from 15% to 30%; else 0.")
@@ -89,4 +97,26 @@ REPORT_SETTINGS: tuple[SettingDefinition, ...] = (
         _l("Target share of late dossiers with an apology letter."), 100,
         minimum=0, maximum=100, per_unit=True, unit_label=PERCENT,
         source=_l("Provincial plans: every late dossier (100%) gets an apology letter.")),
+    SettingDefinition(
+        OPENS_SETTING, SettingType.STR,
+        _l("Opening time of the desk on working days (ratings given at the desk long before "
+           "it are flagged for review)."), "07:00",
+        choices=tuple((f"{h:02d}:{m:02d}", f"{h:02d}:{m:02d}")
+                      for h in range(5, 11) for m in (0, 30)),
+        per_unit=True, needs_confirmation=True, source=HOURS_SOURCE),
+    SettingDefinition(
+        CLOSES_SETTING, SettingType.STR,
+        _l("Closing time of the desk on working days (ratings given at the desk long after "
+           "it are flagged for review)."), "17:00",
+        choices=tuple((f"{h:02d}:{m:02d}", f"{h:02d}:{m:02d}")
+                      for h in range(14, 22) for m in (0, 30)),
+        per_unit=True, needs_confirmation=True, source=HOURS_SOURCE),
+    SettingDefinition(
+        SATURDAY_SETTING, SettingType.STR,
+        _l("Saturday service: the time the desk closes on Saturdays that are not working "
+           "days, or closed (it opens at its weekday time)."), CLOSED,
+        choices=((CLOSED, _l("Closed on Saturdays")),
+                 *((f"{h:02d}:{m:02d}", f"{h:02d}:{m:02d}")
+                   for h in range(10, 18) for m in (0, 30))),
+        per_unit=True, needs_confirmation=True, source=HOURS_SOURCE),
 )

@@ -29,7 +29,7 @@ from feedback.publication import prepare_publication
 from feedback.routing import RuleData, create_rule
 from feedback.workflow import TransitionInput, transition_case
 from reports.indices import ElementGap
-from reports.models import ReportRun
+from reports.models import IntegrityFlag, ReportRun
 from reports.plan_catalogue import TaskData, create_task
 from reports.plans import draft_plan
 from surveys.campaigns import CampaignData, create_campaign
@@ -122,6 +122,10 @@ def _unit_objects(letter: str, province: Unit, admin: User) -> dict[str, object]
                     period_start=date(2026, 4, 1), period_end=date(2026, 6, 30),
                     filename="bao-cao.xlsx", content=b"PK", size_bytes=2)
     db.session.add(run)
+    flag = IntegrityFlag(period="2026-Q2", subject_kind="desk", subject_id=desk.id,
+                         unit_id=desk.id, rule="all_five_run", responses=0, evidence={},
+                         response_ids=[])
+    db.session.add(flag)
     key, _plain = issue_api_key(f"Khóa {letter}", agency, ["units.view"], actor=admin)
     staff = _user(f"canbo.{letter.lower()}", Role.HANDLER.value, agency)
     upload = store_upload(b"q9_24,q9_25\n4,5\n", "phieu.csv", desk, version, admin)
@@ -137,6 +141,7 @@ def _unit_objects(letter: str, province: Unit, admin: User) -> dict[str, object]
         "case_id": case.id, "tracking_code": case.tracking_code,
         "attachment_id": attachment.id, "template_id": template.id, "rule_id": rule.id,
         "plan_id": plan.id, "task_id": task.id, "run_id": run.id, "key_id": key.id,
+        "flag_id": flag.id,
         "user_id": staff.id, "grant_id": staff.grants[0].id, "entry_id": audit,
         "import_token": upload.token,
         "service_code": "procedures",  # an Open311 service: one per topic, the same for all
