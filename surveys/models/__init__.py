@@ -23,6 +23,7 @@ from surveys.models.responses import (
     RollupMonthState,
     RollupMonthSummary,
 )
+from surveys.models.samples import SampleDraw, SampleInvitation
 
 __all__ = [
     "AnswerType",
@@ -44,6 +45,8 @@ __all__ = [
     "RollupMonthResponses",
     "RollupMonthState",
     "RollupMonthSummary",
+    "SampleDraw",
+    "SampleInvitation",
     "Section",
     "SurveyImport",
     "VersionStatus",
