@@ -32,8 +32,9 @@ Post-stratified index (``post_stratify``)
 
 Example (see tests/analysis/test_sample_bias.py for the hand-worked figures):
 
->>> newcombe_interval(56, 70, 48, 80)  # Newcombe (1998), table II, example (a): 0.0524–0.3339
-(0.05243..., 0.33389...)
+>>> low, high = newcombe_interval(56, 70, 48, 80)  # Newcombe (1998), table II, example (a)
+>>> round(float(low), 4), round(float(high), 4)
+(0.0524, 0.3339)
 """
 
 from __future__ import annotations
