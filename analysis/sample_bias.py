@@ -88,8 +88,9 @@ def compare_with_sample(self_counts: pd.DataFrame, sample_counts: pd.DataFrame,
     """Per element: the self-selected and the sample index (with n_eff), the difference in
     points with Newcombe's interval, z and the two-sided p-value (module docstring).
 
-    Rows whose smaller group has n_eff < ``min_n`` keep their n but have NaN figures and
-    ``suppressed`` True. Returns ``COMPARISON_COLUMNS`` sorted by element."""
+    A group with n_eff < ``min_n`` keeps its n but its index is NaN; then the comparison
+    (difference, interval, z, p) is NaN too and ``suppressed`` True. Returns
+    ``COMPARISON_COLUMNS`` sorted by element."""
     for frame, name in ((self_counts, "self_counts"), (sample_counts, "sample_counts")):
         require_columns(frame, ["item_code", "value", "count"], name)
     if isinstance(min_n, bool) or not isinstance(min_n, (int, np.integer)) or min_n < 1:
@@ -115,8 +116,10 @@ def compare_with_sample(self_counts: pd.DataFrame, sample_counts: pd.DataFrame,
     result["diff_low"], result["diff_high"] = low * 100, high * 100
     result["z"], result["p_value"] = z, p_value
     result["suppressed"] = np.minimum(result["self_n"], result["sample_n"]) < min_n
-    figures = ["self_index", "sample_index", "difference", "diff_low", "diff_high", "z",
-               "p_value"]
+    # Each group's index is hidden below min_n on its own; the comparison needs both.
+    result.loc[result["self_n"] < min_n, "self_index"] = np.nan
+    result.loc[result["sample_n"] < min_n, "sample_index"] = np.nan
+    figures = ["difference", "diff_low", "diff_high", "z", "p_value"]
     result.loc[result["suppressed"], figures] = np.nan
     return result[COMPARISON_COLUMNS].sort_values("element", ignore_index=True)
 

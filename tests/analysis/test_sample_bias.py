@@ -71,6 +71,7 @@ def test_small_groups_are_suppressed_but_keep_their_n():
                                  min_n=5)
     row = result.iloc[0]
     assert row["suppressed"] and row["sample_n"] == 3
+    assert row["self_index"] == 75.0 and np.isnan(row["sample_index"])
     assert np.isnan(row["difference"]) and np.isnan(row["diff_low"])
 
 
