@@ -59,6 +59,7 @@ def _post_json(url: str, payload: Any, headers: dict[str, str], timeout: float) 
         with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310
             raw = answer.read(MAX_RESPONSE)
     except urllib.error.HTTPError as error:
+        error.close()  # it holds the answer's socket
         raise ProviderError(f"HTTP {error.code}") from None
     except (urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", error)

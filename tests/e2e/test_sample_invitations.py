@@ -23,6 +23,7 @@ from core.db import write_intent
 from core.extensions import db
 from core.models import OutboxMessage, User
 from core.org import unit_by_code
+from core.outbox import deliver_due
 from surveys.dossiers import DossierData, upsert_dossier
 from surveys.instruments import get_version
 from surveys.responses import SubmittedResponse, submit_response
@@ -69,7 +70,15 @@ def _load(server: LiveServer, year: int) -> int:
 
 
 def _invitation_link(server: LiveServer) -> str:
-    with server.app.app_context():
+    """Deliver the outbox (SMS is only logged: no provider is configured) and return the first
+    invitation's link."""
+    with server.app.app_context(), write_intent():
+        deliver_due(limit=10_000)  # the demo's own messages are pending too
+        sent = db.session.scalar(
+            db.select(db.func.count()).select_from(OutboxMessage)
+            .where(OutboxMessage.purpose == "survey.sample_invitation",
+                   OutboxMessage.status == "sent"))
+        assert sent == 6
         body = db.session.scalars(
             db.select(OutboxMessage.body)
             .where(OutboxMessage.purpose == "survey.sample_invitation")
@@ -135,6 +144,8 @@ def test_draw_send_rate_and_see_the_bias_report(make_browser, live_server):
     sign_in(phone, ANALYST)
     phone.get(draw_url)
     wait_for(phone, EC.presence_of_element_located((By.ID, "draw-facts")))
+    delivery = phone.find_element(By.ID, "delivery").text
+    assert "Đã gửi: 6" in delivery and "Đã trả lời: 1" in delivery
     _shot(phone, "sample-draw-360")
     phone.get(live_server(f"/quan-tri/bao-cao/sai-lech-mau/?unit={unit_id}&period={period}"))
     wait_for(phone, EC.presence_of_element_located((By.ID, "bias-table")))
