@@ -111,9 +111,32 @@ class Defaults:
     MAIL_PASSWORD: str | None = None
     MAIL_SENDER = "no-reply@langnghe.local"
     MAIL_TIMEOUT = 10  # seconds
-    # Channel → "log" to log instead of delivering (e.g. {"sms": "log"}); sms and zalo only
-    # have logging adapters until a provider is contracted.
+    # Channel → "log" to log instead of delivering (e.g. {"sms": "log"}).
     OUTBOX_ADAPTERS: dict = {}
+    # SMS through a provider's HTTP API (core.messaging.HttpSmsAdapter). Without SMS_API_URL
+    # SMS messages are only logged (development). SMS_API_AUTH: "bearer" (SMS_API_TOKEN),
+    # "basic" (SMS_API_USERNAME, SMS_API_PASSWORD) or "none". SMS_API_BODY: the JSON body with
+    # {phone} (84xxxxxxxxx), {phone0} (0xxxxxxxxx), {text}, {ref}, {sender} filled in;
+    # SMS_API_ID_FIELD: where the answer holds the provider's message id (dotted path).
+    SMS_API_URL: str | None = None
+    SMS_API_AUTH = "bearer"
+    SMS_API_TOKEN: str | None = None
+    SMS_API_USERNAME: str | None = None
+    SMS_API_PASSWORD: str | None = None
+    SMS_API_BODY: dict | str | None = None  # default {"to": "{phone}", "text": "{text}", …}
+    SMS_API_ID_FIELD = "id"
+    SMS_SENDER = ""
+    SMS_API_TIMEOUT = 10  # seconds
+    # Zalo Notification Service (core.messaging.ZaloZnsAdapter). Without an access token Zalo
+    # messages are only logged (development). Templates are approved by Zalo beforehand:
+    # ZALO_ZNS_TEMPLATES maps a message purpose to its template id (ZALO_ZNS_TEMPLATE_ID for the
+    # rest); a plain-text message goes in the template parameter ZALO_ZNS_TEXT_PARAM.
+    ZALO_ZNS_URL = "https://business.openapi.zalo.me/message/template"
+    ZALO_ZNS_ACCESS_TOKEN: str | None = None
+    ZALO_ZNS_TEMPLATE_ID: str | None = None
+    ZALO_ZNS_TEMPLATES: dict | str = {}
+    ZALO_ZNS_TEXT_PARAM = "content"
+    ZALO_ZNS_TIMEOUT = 10  # seconds
     # Attempts before a message is marked dead (retries after 1, 5, 30 min, 2 h, 12 h).
     OUTBOX_MAX_ATTEMPTS = 6
     # "worker": `flask jobs work` polls the outbox (embedded default); "rq": each message is

@@ -33,6 +33,7 @@ from core.audit import record_audit
 from core.clock import now
 from core.crypto import decrypt_text, encrypt_text
 from core.extensions import db
+from core.messaging import HttpSmsAdapter, ProviderError, ZaloZnsAdapter
 from core.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -62,8 +63,9 @@ def mask_recipient(recipient: str) -> str:
 
 class LoggingAdapter:
     """Logs that a message would go out, with the masked recipient and its purpose only (the
-    body may hold personal data). SMS and Zalo use it until a provider is contracted; email
-    uses it when MAIL_BACKEND is "log" (the embedded default)."""
+    body may hold personal data). SMS uses it while SMS_API_URL is not set, Zalo while
+    ZALO_ZNS_ACCESS_TOKEN is not set, email when MAIL_BACKEND is "log" (the embedded default):
+    development needs no provider."""
 
     channel = "log"
 
@@ -74,14 +76,6 @@ class LoggingAdapter:
 
     def send(self, recipient: str, message: Any) -> None:
         log.info("%s to %s: %s", self.channel, mask_recipient(recipient), message.purpose)
-
-
-class LoggingSmsAdapter(LoggingAdapter):
-    channel = "sms"
-
-
-class LoggingZaloAdapter(LoggingAdapter):
-    channel = "zalo"
 
 
 class SmtpEmailAdapter:
@@ -120,9 +114,11 @@ class SmtpEmailAdapter:
 
 ADAPTERS: dict[str, type] = {
     "email": SmtpEmailAdapter,
-    "sms": LoggingSmsAdapter,
-    "zalo": LoggingZaloAdapter,
+    "sms": HttpSmsAdapter,
+    "zalo": ZaloZnsAdapter,
 }
+# The setting without which a channel only logs (development).
+_REQUIRED = {"sms": "SMS_API_URL", "zalo": "ZALO_ZNS_ACCESS_TOKEN"}
 
 
 def adapter_for(channel: str, config: Any | None = None):
@@ -130,7 +126,8 @@ def adapter_for(channel: str, config: Any | None = None):
     if channel not in ADAPTERS:
         raise ValueError(f"unknown outbox channel {channel!r}")
     configured = (config.get("OUTBOX_ADAPTERS") or {}).get(channel)
-    if configured == "log" or (channel == "email" and config.get("MAIL_BACKEND") != "smtp"):
+    if configured == "log" or (channel == "email" and config.get("MAIL_BACKEND") != "smtp") \
+            or (channel in _REQUIRED and not config.get(_REQUIRED[channel])):
         return LoggingAdapter(config, channel)
     return ADAPTERS[channel](config)
 
@@ -254,7 +251,9 @@ def _claim(stmt) -> list[_Claimed]:
 def _describe_error(error: BaseException) -> str:
     """What went wrong, without the address or any other personal data."""
     name = type(error).__name__
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
+    if isinstance(error, ProviderError):
+        text = f"{name}: {error}"
+    elif isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = sorted({code for code, _msg in error.recipients.values()})
         text = f"{name}: recipient refused ({', '.join(map(str, codes))})"
     elif isinstance(error, smtplib.SMTPResponseException):
@@ -269,11 +268,12 @@ def _describe_error(error: BaseException) -> str:
 def _deliver(item: _Claimed) -> str:
     """Send one claimed message and record the outcome in its own short transaction."""
     error: BaseException | None = None
+    provider_id = None
     if item.recipient is None:
         error = LookupError("recipient unavailable")
     else:
         try:
-            adapter_for(item.channel).send(item.recipient, item)
+            provider_id = adapter_for(item.channel).send(item.recipient, item)
         except Exception as exc:  # every failure is retried, then the message is dead
             error = exc
     message = db.session.get(OutboxMessage, item.id, with_for_update=True)
@@ -285,6 +285,7 @@ def _deliver(item: _Claimed) -> str:
         message.status = OutboxStatus.SENT.value
         message.sent_at = now()
         message.last_error = None
+        message.provider_message_id = provider_id if isinstance(provider_id, str) else None
         outcome = "sent"
     else:
         message.last_error = _describe_error(error)

@@ -29,6 +29,7 @@ from reports.views import (
     public_league,
     reliability,
     report_runs,
+    sample_bias,
     survey_report,
 )
 
@@ -36,7 +37,7 @@ CONTRIBUTION = Contribution(
     package="reports",
     blueprints=(dashboard.bp, dossier_ratings.bp, exports.bp, household.bp, integrity.bp,
                 league.bp, plan_catalogue.bp, plans.bp, public.bp, public_league.bp,
-                reliability.bp, report_runs.bp, survey_report.bp),
+                reliability.bp, report_runs.bp, sample_bias.bp, survey_report.bp),
     api_blueprints=(sipas_api.blp,),
     menu=(
         MenuItem("reports_dashboard.index", _l("SIPAS dashboard"), Permission.REPORTS_VIEW,
@@ -55,6 +56,8 @@ CONTRIBUTION = Contribution(
                  Permission.REPORTS_VIEW, group=MenuGroup.REPORTS),
         MenuItem("reports_runs.index", _l("Periodic reports"), Permission.REPORTS_VIEW,
                  group=MenuGroup.REPORTS),
+        MenuItem("reports_sample_bias.index", _l("Bias of self-selected ratings"),
+                 Permission.REPORTS_VIEW, group=MenuGroup.REPORTS),
     ),
     jobs=(PeriodicJob("reports.period", produce_period_reports_job, timedelta(hours=6)),
           PeriodicJob("reports.integrity", integrity_recent_job, timedelta(hours=1))),

@@ -26,12 +26,13 @@ from surveys.views import (  # instrument_editor adds the editor's routes to ins
     public,
     rate,
     response_import,
+    samples,
 )
 
 CONTRIBUTION = Contribution(
     package="surveys",
     blueprints=(campaigns.bp, dossiers.bp, instruments.bp, online.bp, paper.bp, points.bp,
-                public.bp, rate.bp, response_import.bp),
+                public.bp, rate.bp, response_import.bp, samples.bp),
     api_blueprints=(dossiers_api.blp,),
     menu=(
         MenuItem("surveys_campaigns.index", _l("Survey campaigns"), Permission.SURVEYS_MANAGE,
@@ -46,6 +47,8 @@ CONTRIBUTION = Contribution(
                  group=MenuGroup.SURVEYS),
         MenuItem("surveys_import.upload", _l("Import survey files"), Permission.SURVEYS_MANAGE,
                  group=MenuGroup.SURVEYS),
+        MenuItem("surveys_samples.index", _l("Random-sample invitations"),
+                 Permission.SURVEYS_MANAGE, group=MenuGroup.SURVEYS),
     ),
     jobs=(
         PeriodicJob("surveys.month_rollups", refresh_month_rollups_job, timedelta(minutes=1)),

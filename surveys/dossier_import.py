@@ -40,6 +40,7 @@ from surveys.dossiers import (
     apply_dossier,
     as_utc_aware,
     check_dossier,
+    dossier_changes,
 )
 from surveys.models import Dossier
 
@@ -71,12 +72,15 @@ for _name, _aliases in {
                             "supplement requests", "supplements"),
     "online": ("truc tuyen", "nop truc tuyen", "online"),
     "apology_issued": ("phieu xin loi", "xin loi", "da xin loi", "apology", "apology issued"),
+    "contact_consent": ("dong y lien he", "dong y khao sat", "contact consent", "consent"),
+    "contact_phone": ("so dien thoai", "dien thoai", "sdt", "phone", "contact phone"),
+    "contact_channel": ("kenh lien he", "contact channel"),
 }.items():
     COLUMN_ALIASES.update((alias, _name) for alias in _aliases)
 REQUIRED = ("code", "unit_code", "received_at")
 DATE_FIELDS = ("received_at", "legal_appointed_at", "reset_appointed_at", "returned_at")
 DAY_FIELDS = ("apology_date",)
-BOOL_FIELDS = ("online", "apology_issued")
+BOOL_FIELDS = ("online", "apology_issued", "contact_consent")
 _TRUE = {"1", "x", "true", "yes", "y", "co", "dung"}
 _FALSE = {"0", "false", "no", "n", "khong", "sai"}
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
@@ -249,5 +253,4 @@ def _check_rows(rows, actor: Actor, error, codes: set[str], has_reset_columns: b
 
 
 def _same(item) -> bool:
-    return all(getattr(item.existing, name) == value for name, value in item.values.items()
-               if name != "source")
+    return not dossier_changes(item.existing, item.values)

@@ -9,6 +9,11 @@ Two appointment dates are kept apart (DOMAIN.md §2.3): the legal one of the rec
 TT 01/2018/TT-VPCP), which timeliness is always judged against, and the new date an apology
 letter (form 04, Phiếu xin lỗi và hẹn lại ngày trả kết quả) sets for a late dossier, at most
 once: once recorded, the re-set date can be neither changed nor removed.
+
+A holder may consent to be invited to a satisfaction survey (random-sample invitations,
+surveys.sampling): only then is their phone kept, encrypted with core.crypto like a PAKN
+sender's contact data, with the channel they chose (SMS or Zalo). No screen shows it: the
+outbox decrypts it to send the invitation. Withdrawing consent deletes it.
 """
 
 from __future__ import annotations
@@ -23,8 +28,10 @@ from flask_babel import gettext as _
 from core.access import Actor, Permission, can
 from core.audit import record_audit, snapshot
 from core.clock import LOCAL_TZ, local
+from core.crypto import decrypt_json, encrypt_json
 from core.exceptions import ServiceError
 from core.extensions import db
+from core.messaging import ProviderError, international_phone
 from core.models import Unit
 from core.org import unit_by_code
 from surveys.models import Dossier
@@ -39,9 +46,10 @@ MAX_APOLOGY_NUMBER = 64
 DOSSIER_FIELDS = ("code", "procedure_code", "procedure_name", "unit_id", "desk_id",
                   "received_at", "legal_appointed_at", "reset_appointed_at", "apology_number",
                   "apology_date", "returned_at", "supplement_requests", "online",
-                  "apology_issued", "source")
+                  "apology_issued", "source", "contact_consent", "contact_channel")
 RESET_FIELDS = ("reset_appointed_at", "apology_number", "apology_date")
 SOURCES = ("api", "import", "manual")
+CONTACT_CHANNELS = ("sms", "zalo")
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
 
@@ -62,6 +70,10 @@ class DossierData:
     online: bool = False
     apology_issued: bool = False
     source: str = "api"
+    # None (not sent): what is stored stays, so a file without these columns keeps consents.
+    contact_consent: bool | None = None
+    contact_phone: str | None = None
+    contact_channel: str | None = None
 
 
 @dataclass
@@ -185,6 +197,51 @@ def _refuse_second_reset(reset: datetime | None, existing: Dossier | None) -> No
                  number=existing.apology_number or ""), "reset_appointed_at", 409)
 
 
+def _check_contact(data: DossierData) -> dict[str, object]:
+    """Consent, phone (as 84xxxxxxxxx) and channel; without consent nothing is kept. Nothing
+    at all (no change) when none of the three was sent."""
+    if data.contact_consent is None and data.contact_phone is None \
+            and data.contact_channel is None:
+        return {}
+    consent = _flag(bool(data.contact_consent), "contact_consent")
+    phone = _text(data.contact_phone, "contact_phone", 20)
+    channel = _text(data.contact_channel, "contact_channel", 16)
+    if channel is not None and channel not in CONTACT_CHANNELS:
+        raise _bad(_("The contact channel is sms or zalo."), "contact_channel")
+    if not consent:
+        return {"contact_consent": False, "contact_phone": None, "contact_channel": None}
+    if phone is None:
+        raise _bad(_("Consent to be contacted needs a phone number."), "contact_phone")
+    try:
+        phone = international_phone(phone)
+    except ProviderError:
+        raise _bad(_("Enter a Vietnamese phone number, e.g. 0912345678."),
+                   "contact_phone") from None
+    return {"contact_consent": True, "contact_phone": phone,
+            "contact_channel": channel or "sms"}
+
+
+def stored_phone(dossier: Dossier) -> str | None:
+    """The consented phone (decrypted), for the outbox only; never shown on a page."""
+    if not dossier.contact_consent or dossier.contact_enc is None:
+        return None
+    return str(decrypt_json(dossier.contact_enc).get("phone") or "") or None
+
+
+def dossier_changes(dossier: Dossier, values: dict[str, object]) -> dict[str, object]:
+    """The columns ``values`` would change (the phone compared decrypted: encrypting the same
+    number twice gives different bytes)."""
+    plain = {name: value for name, value in values.items()
+             if name not in ("source", "contact_phone")}
+    changes = {name: value for name, value in plain.items() if getattr(dossier, name) != value}
+    if "contact_phone" not in values:
+        return changes
+    phone = values["contact_phone"]
+    if phone != stored_phone(dossier) or (phone is None and dossier.contact_enc is not None):
+        changes["contact_enc"] = encrypt_json({"phone": phone}) if phone else None
+    return changes
+
+
 def check_dossier(data: DossierData, *, actor: Actor,
                   units: dict[str, Unit | None] | None = None,
                   existing: Dossier | None = None, look_up: bool = True) -> CheckedDossier:
@@ -239,6 +296,7 @@ def check_dossier(data: DossierData, *, actor: Actor,
         "apology_issued": _flag(data.apology_issued, "apology_issued")
         or reset["apology_number"] is not None,
         "source": data.source,
+        **_check_contact(data),
     }
     return CheckedDossier(values, unit, desk, existing)
 
@@ -247,15 +305,17 @@ def apply_dossier(checked: CheckedDossier, *, audit: bool = True) -> tuple[Dossi
     """Write a checked dossier: (dossier, "created" | "updated" | "unchanged")."""
     dossier = checked.existing
     if dossier is None:
-        dossier = Dossier(**checked.values)
+        values = {name: value for name, value in checked.values.items()
+                  if name != "contact_phone"}
+        phone = checked.values.get("contact_phone")
+        dossier = Dossier(**values, contact_enc=encrypt_json({"phone": phone}) if phone else None)
         db.session.add(dossier)
         db.session.flush()
         outcome, before = CREATED, None
     else:
         before = snapshot(dossier, DOSSIER_FIELDS)
         # The source is where the facts came from first; an update does not rewrite it.
-        changes = {name: value for name, value in checked.values.items()
-                   if name != "source" and getattr(dossier, name) != value}
+        changes = dossier_changes(dossier, checked.values)
         if not changes:
             return dossier, UNCHANGED
         for name, value in changes.items():

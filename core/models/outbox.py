@@ -41,3 +41,5 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The id the SMS or Zalo provider gave the sent message (for its delivery reports).
+    provider_message_id: Mapped[str | None] = mapped_column(String(100))

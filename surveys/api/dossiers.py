@@ -62,6 +62,14 @@ class DossierInSchema(ma.Schema):
     online = ma.fields.Boolean(load_default=False)
     apology_issued = ma.fields.Boolean(load_default=False, metadata={
         "description": "An apology letter (Phiếu xin lỗi) was issued for lateness"})
+    contact_consent = ma.fields.Boolean(allow_none=True, metadata={
+        "description": "The holder consented to be invited to a satisfaction survey; false "
+                       "deletes a stored phone; omitted: unchanged"})
+    contact_phone = ma.fields.String(allow_none=True, load_only=True, metadata={
+        "description": "The holder's phone, kept (encrypted) only with contact_consent; "
+                       "never returned"})
+    contact_channel = ma.fields.String(allow_none=True, metadata={
+        "description": "sms (default) or zalo"})
 
     @ma.post_load
     def legal_date(self, fields: dict, **_kwargs) -> dict:

@@ -26,6 +26,7 @@ from surveys.models.responses import (
     RollupMonthState,
     RollupMonthSummary,
 )
+from surveys.models.samples import SampleDraw, SampleInvitation
 
 __all__ = [
     "NO_CAMPAIGN",
@@ -50,6 +51,8 @@ __all__ = [
     "RollupMonthResponses",
     "RollupMonthState",
     "RollupMonthSummary",
+    "SampleDraw",
+    "SampleInvitation",
     "Section",
     "SurveyImport",
     "VersionStatus",

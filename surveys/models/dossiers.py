@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, SmallInteger, String
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, LargeBinary, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import now
@@ -14,7 +14,9 @@ from core.models.types import UTCDateTime
 
 
 class Dossier(db.Model):
-    """The facts the one-stop rating rules (TT 01/2018) need; no citizen identity."""
+    """The facts the one-stop rating rules (TT 01/2018) need, and, only when the holder
+    consented to be contacted for a satisfaction survey, their phone (encrypted, like a PAKN
+    sender's contact data: core.crypto). No name, no address, no ID number."""
 
     __tablename__ = "survey_dossiers"
 
@@ -41,6 +43,12 @@ class Dossier(db.Model):
     apology_issued: Mapped[bool] = mapped_column(Boolean, default=False)
     # "api", "import" or "manual": where the facts came from.
     source: Mapped[str] = mapped_column(String(16), default="api")
+    # The holder agreed to be invited to a satisfaction survey (random-sample invitations).
+    contact_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # {"phone": …} encrypted with core.crypto; kept only with the consent.
+    contact_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # "sms" or "zalo": how the holder asked to be reached.
+    contact_channel: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
 

@@ -37,6 +37,7 @@ from surveys.dossiers import DossierData, upsert_dossier
 from surveys.instruments import DESK_FORM_CODE, create_draft
 from surveys.points import create_point
 from surveys.response_import_files import store_upload
+from surveys.sampling import draw_sample
 from surveys.tokens import issue_rating_token
 from tests.conftest import PASSWORD
 from tests.surveys.survey_page_helpers import build_version
@@ -107,8 +108,10 @@ def _unit_objects(letter: str, province: Unit, admin: User) -> dict[str, object]
     dossier, _ = upsert_dossier(DossierData(
         code=f"000.00.17.H36-260601-000{ord(letter)}", unit_code=agency.code,
         desk_code=desk.code, received_at=datetime(2026, 6, 1, 1, 30, tzinfo=UTC),
-        procedure_code="1.001234", procedure_name="Cấp phiếu lý lịch tư pháp"), actor=admin)
+        procedure_code="1.001234", procedure_name="Cấp phiếu lý lịch tư pháp",
+        contact_consent=True, contact_phone="0912345678"), actor=admin)
     _token, rating = issue_rating_token(dossier)
+    draw = draw_sample(agency, "2026-Q2", 1, actor=admin, seed=1)
     case = _case(agency, admin, f"Thủ tục ở Sở {letter} bị chậm 10 ngày.")
     attachment = store_attachment(case, "anh.png", _png())
     template = create_template(admin, TemplateData(title=f"Mẫu {letter}", body="Kính gửi Ông/Bà",
@@ -138,6 +141,7 @@ def _unit_objects(letter: str, province: Unit, admin: User) -> dict[str, object]
         "section_id": draft.sections[0].id, "item_id": draft.items[0].id,
         "point_id": point.id, "point_code": point.public_code, "campaign_id": campaign.id,
         "dossier_id": dossier.id, "dossier_code": dossier.code, "rating_token": rating,
+        "draw_id": draw.id,
         "case_id": case.id, "tracking_code": case.tracking_code,
         "attachment_id": attachment.id, "template_id": template.id, "rule_id": rule.id,
         "plan_id": plan.id, "task_id": task.id, "run_id": run.id, "key_id": key.id,
