@@ -46,6 +46,7 @@ EVENT_LABELS = {
     "notified": _l("Sender notified"),
     "reminded": _l("Unit reminded of the deadline"),
     "escalated": _l("Late: escalated to the unit's leaders"),
+    "sender_rated": _l("The sender rated the answer"),
     "contact_purged": _l("Sender's contact details deleted (retention period ended)"),
 }
 
