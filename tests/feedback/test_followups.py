@@ -291,3 +291,18 @@ def test_kpis_give_satisfaction_and_reopen_rates_per_unit(client_vi, org, clock)
     assert row["satisfaction_rate"] == pytest.approx(5 / 6)
     assert row["reopen_rate"] == pytest.approx(1 / 3)
     assert (row["sent"], row["rated"], row["not_resolved"]) == (3, 2, 1)
+
+
+def test_expired_link_is_a_410_and_links_do_not_cross(client_vi, org, clock):
+    case = answered_case(org, clock)
+    path = link_path(rating_link(case))
+    # A follow-up link is no dossier link (and /d/ answers 404 for it).
+    assert client_vi.get("/d/" + path.removeprefix("/p/")).status_code == 404
+    # Usable pakn.followup_link_days (90) after the day the answer was sent, then 410.
+    clock["at"] = SENT + timedelta(days=91)
+    page = client_vi.get(path)
+    assert page.status_code == 410
+    assert "hết hạn" in page.get_data(as_text=True)
+    refused = client_vi.post(path, data=rating_form(1))
+    assert refused.status_code == 410
+    assert db.session.scalar(select(func.count(Response.id))) == 0
