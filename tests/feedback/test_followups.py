@@ -306,3 +306,15 @@ def test_expired_link_is_a_410_and_links_do_not_cross(client_vi, org, clock):
     refused = client_vi.post(path, data=rating_form(1))
     assert refused.status_code == 410
     assert db.session.scalar(select(func.count(Response.id))) == 0
+
+
+def test_case_page_tells_the_officer_what_the_sender_said(client_vi, login, org, clock):
+    case = answered_case(org, clock)
+    login(client_vi, org.handler)
+    html = client_vi.get(f"/quan-tri/pakn/{case.id}").get_data(as_text=True)
+    assert "Người gửi chưa đánh giá." in html and "01/07/2026" in html
+    client_vi.post(link_path(rating_link(case)), data=rating_form(2, "Chưa khắc phục."))
+    html = client_vi.get(f"/quan-tri/pakn/{case.id}").get_data(as_text=True)
+    assert "vụ việc đã được mở lại" in html
+    assert "Mở lại: người gửi cho biết vấn đề chưa được giải quyết" in html
+    assert "Chưa khắc phục." in html
