@@ -42,6 +42,8 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from analysis.pakn_followups import FOLLOWUP_COLUMNS, followup_rates
+
 __all__ = [
     "PaknKpis",
     "age_bucket",
@@ -49,6 +51,7 @@ __all__ = [
     "calendar_days",
     "case_outcomes",
     "day_counts",
+    "followup_rates",
     "handling_counts",
     "median_days_by",
     "pakn_kpis",
@@ -85,6 +88,9 @@ class PaknKpis:
     handling: pd.DataFrame            # outcome, cases, timed, on_time, late, on_time_share
     backlog: pd.DataFrame             # age_bucket, open_cases, overdue
     medians: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # Per handling unit then "all": the senders' satisfaction and reopen rates.
+    followups: pd.DataFrame = field(default_factory=lambda: followup_rates(
+        pd.DataFrame(columns=list(FOLLOWUP_COLUMNS))))
 
 
 def _check(frame: pd.DataFrame, as_of: object, min_count: int) -> pd.Timestamp:
@@ -300,7 +306,8 @@ def median_days_by(frame: pd.DataFrame, handling_days: pd.Series, by: str,
 
 def pakn_kpis(frame: pd.DataFrame, as_of: datetime, *,
               working_days: DayCounter | None = None,
-              min_count: int = DEFAULT_MIN_COUNT) -> PaknKpis:
+              min_count: int = DEFAULT_MIN_COUNT,
+              followups: pd.DataFrame | None = None) -> PaknKpis:
     """All PAKN KPIs of the cases in ``frame`` (usually those received in a period) at
     ``as_of``.
 
@@ -311,6 +318,7 @@ def pakn_kpis(frame: pd.DataFrame, as_of: datetime, *,
     as_of : aware datetime: the moment the figures describe.
     working_days : optional day counter; see ``day_counts``.
     min_count : medians over fewer cases are flagged ``small_sample``.
+    followups : optional, one row per answer sent with a rating link (``followup_rates``).
 
     Returns
     -------
@@ -318,7 +326,8 @@ def pakn_kpis(frame: pd.DataFrame, as_of: datetime, *,
         ``received`` (dimension, key, cases), ``handling`` (outcome, cases, timed, on_time,
         late, on_time_share), ``backlog`` (age_bucket, open_cases, overdue) and ``medians``
         keyed by ``handling_unit_id``, ``topic``, ``channel`` and ``all`` (the dimension,
-        cases, median_days, small_sample). Shares and medians of empty groups are NaN.
+        cases, median_days, small_sample), and ``followups`` (``followup_rates``). Shares
+        and medians of empty groups are NaN.
     """
     stamp = _check(frame, as_of, min_count)
     frame = frame[_utc(frame["received_at"]) <= stamp]
@@ -329,6 +338,9 @@ def pakn_kpis(frame: pd.DataFrame, as_of: datetime, *,
     everyone = pd.Series("all", index=frame.index, dtype="str")
     medians["all"] = median_days_by(frame.assign(all=everyone), handling_days, "all",
                                     min_count)
-    return PaknKpis(as_of=stamp, day_unit=unit, min_count=min_count,
+    kpis = PaknKpis(as_of=stamp, day_unit=unit, min_count=min_count,
                     received=received_counts(frame), handling=handling_counts(outcomes),
                     backlog=backlog_by_age(outcomes, age), medians=medians)
+    if followups is not None:
+        kpis.followups = followup_rates(followups, min_count)
+    return kpis

@@ -45,6 +45,7 @@ ACTION_LABELS = {
     "feedback.unpublish": _l("PAKN publication withdrawn"),
     "feedback.close": _l("PAKN closed"),
     "feedback.reopen": _l("PAKN reopened"),
+    "feedback.sender_reopen": _l("PAKN reopened by its sender (not solved)"),
     "feedback.merge": _l("PAKN merged into another"),
     "feedback.unmerge": _l("PAKN separated from its master"),
     "feedback.contact_reveal": _l("Sender's contact data revealed"),

@@ -96,4 +96,23 @@ CORE_SETTINGS: tuple[SettingDefinition, ...] = (
         _l("Target share of PAKN handled on time."), 100,
         minimum=0, maximum=100, per_unit=True, unit_label=PERCENT,
         source=_l("Provincial plans: every PAKN (100%) handled on time.")),
+    SettingDefinition(
+        "pakn.reopen_window_days", SettingType.INT,
+        _l("Days after the answer is sent during which a sender who says the problem is not "
+           "solved reopens the case (later, the answer is recorded but reopens nothing)."), 30,
+        minimum=1, maximum=365, per_unit=True, unit_label=_l("days"),
+        source=_l("Product default (issue 14): 30 days after the answer was sent.")),
+    SettingDefinition(
+        "pakn.reopen_route", SettingType.STR,
+        _l("Where a case reopened by its sender goes."), "handler",
+        choices=(("handler", _l("Back to its handling unit")),
+                 ("escalate", _l("Escalated to the unit of the leader who approved the "
+                                 "answer"))),
+        per_unit=True, source=_l("Product default: back to the handling unit.")),
+    SettingDefinition(
+        "pakn.followup_link_days", SettingType.INT,
+        _l("Days the rating link sent with a PAKN answer stays usable (at least the reopening "
+           "window)."), 90,
+        minimum=1, maximum=365, per_unit=True, unit_label=_l("days"),
+        source=_l("Product default.")),
 )

@@ -8,7 +8,9 @@ from flask import Flask
 
 import feedback.models  # noqa: F401  (its tables, for the ORM and for migrations)
 from core.capabilities import register_capability
+from core.followups import PAKN_CASE, register_receiver
 from feedback.contributes import CONTRIBUTION, connect_hooks
+from feedback.followups import RECEIVER
 from feedback.worklists import register_work_lists
 
 
@@ -18,3 +20,5 @@ def init_app(app: Flask) -> None:
     register_capability(app, CONTRIBUTION)
     connect_hooks()
     register_work_lists(app)
+    # What the PAKN sender's rating does to the case (core.followups).
+    register_receiver(app, PAKN_CASE, RECEIVER)

@@ -17,6 +17,7 @@ from feedback.api import open311
 from feedback.cli import feedback_cli
 from feedback.deadline_jobs import escalate_overdue, remind_due_cases
 from feedback.demo import load_feedback_demo
+from feedback.followups import on_transition as start_followups
 from feedback.intake import INTAKE_PREPARERS
 from feedback.metrics import overdue_cases
 from feedback.notifications import on_transition, prepare_received
@@ -76,8 +77,12 @@ CONTRIBUTION = Contribution(
 
 def connect_hooks() -> None:
     """The sender's messages: the receipt at intake and one per transition that concerns them
-    (feedback.notifications), written in the same transaction as the change."""
+    (feedback.notifications), then the rating link with a sent answer (feedback.followups),
+    written in the same transaction as the change."""
     if prepare_received not in INTAKE_PREPARERS:
         INTAKE_PREPARERS.append(prepare_received)
     if on_transition not in TRANSITION_HOOKS:
         TRANSITION_HOOKS.append(on_transition)
+    # After the "answered" message: the rating link follows it (feedback.followups).
+    if start_followups not in TRANSITION_HOOKS:
+        TRANSITION_HOOKS.append(start_followups)

@@ -185,6 +185,19 @@ def set_answer_deadline(case: FeedbackCase) -> None:
     refresh_due(case)
 
 
+def restart_answer_deadline(case: FeedbackCase, start: datetime) -> None:
+    """A reopened case: a fresh answer period counted from ``start`` as if received then
+    (the same rules, settings and calendar as a first answer, for its handling unit)."""
+    if case.kind == Kind.SUGGESTION.value or not case.is_formal:
+        case.answer_due_at = None
+    else:
+        on = local(start).date()
+        case.answer_due_at = due_after(start, deadline_days(
+            Step.ANSWER, kind=case.kind, topic=case.topic,
+            unit=case.handling_unit or case.agency, on=on), receipt_rule(case.agency, on))
+    refresh_due(case)
+
+
 def shift_for_pause(case: FeedbackCase, resumed_at: datetime) -> int:
     """After waiting for the sender: the answer limit moves by the working days paused."""
     if case.paused_at is None or case.answer_due_at is None:

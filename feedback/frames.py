@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, select
 
 from core.extensions import db
-from feedback.models import FeedbackCase
+from feedback.models import FeedbackCase, FeedbackFollowup
 
 CASE_COLUMNS = ["case_id", "kind", "is_formal", "topic", "channel", "state",
                 "classification", "agency_id", "origin_unit_id", "desk_id",
@@ -52,3 +52,26 @@ def cases_frame(*where: ColumnElement[bool], with_text: bool = False,
     frame["is_formal"] = frame["is_formal"].astype(bool)
     frame["extended"] = frame["extended"].astype(bool)
     return frame
+
+
+def followups_frame(*where: ColumnElement[bool], received_from: datetime | None = None,
+                    received_before: datetime | None = None) -> pd.DataFrame:
+    """One row per answer sent with a rating link (feedback.followups) to the cases matching
+    ``where``, shaped as ``analysis.pakn_followups.followup_rates`` takes it: no text, no
+    sender data, not even the case."""
+    query = select(FeedbackFollowup.handling_unit_id, FeedbackFollowup.rated_at,
+                   FeedbackFollowup.resolved, FeedbackFollowup.satisfied_answers,
+                   FeedbackFollowup.rated_answers, FeedbackFollowup.reopened_at) \
+        .join(FeedbackCase, FeedbackCase.id == FeedbackFollowup.case_id).where(*where)
+    if received_from is not None:
+        query = query.where(FeedbackCase.received_at >= received_from)
+    if received_before is not None:
+        query = query.where(FeedbackCase.received_at < received_before)
+    rows = db.session.execute(query.order_by(FeedbackFollowup.id)).all()
+    return pd.DataFrame({
+        "handling_unit_id": pd.array([r.handling_unit_id for r in rows], dtype="Int64"),
+        "rated": [r.rated_at is not None for r in rows],
+        "resolved": pd.array([r.resolved for r in rows], dtype="boolean"),
+        "satisfied_answers": [r.satisfied_answers or 0 for r in rows],
+        "rated_answers": [r.rated_answers or 0 for r in rows],
+        "reopened": [r.reopened_at is not None for r in rows]})

@@ -23,7 +23,7 @@ from core.extensions import db
 from core.models import Unit
 from core.workdays import count_working_days, load_calendar
 from feedback.case_access import case_scope_clause
-from feedback.frames import cases_frame
+from feedback.frames import cases_frame, followups_frame
 from feedback.models import FeedbackCase
 
 
@@ -58,7 +58,8 @@ def pakn_kpis(actor: Actor, *, period: tuple[date, date], as_of: datetime | None
     """KPIs of the cases ``actor`` holds ``perm`` on (their agency or handling unit in the
     actor's scope, and in ``within``'s subtree when given) received on the days of ``period``
     (local dates, both included), as they stand at ``as_of`` (default: now). Handling times and
-    backlog ages are working days."""
+    backlog ages are working days; ``followups`` holds the senders' satisfaction and reopen
+    rates per handling unit (from the rating links sent with their answers)."""
     start, end = period_bounds(period)
     moment = as_of or now()
     clauses = [case_scope_clause(actor, perm)]
@@ -82,7 +83,8 @@ def pakn_kpis(actor: Actor, *, period: tuple[date, date], as_of: datetime | None
     frame["age_working_days"] = np.array(
         [count(r, stamp) if is_open else np.nan
          for r, is_open in zip(received, outcomes["is_open"], strict=True)], dtype="float64")
-    return compute_kpis(frame, moment, min_count=min_count)
+    followups = followups_frame(*clauses, received_from=start, received_before=end)
+    return compute_kpis(frame, moment, min_count=min_count, followups=followups)
 
 
 @dataclass(frozen=True)

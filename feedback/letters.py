@@ -1,7 +1,8 @@
 """The official reply letter (công văn trả lời) in the Vietnamese administrative layout
 (Decree 30/2020/NĐ-CP): the agency block (the parent unit above, the unit in bold), the
 national motto, the letter number, place and date, "V/v", the addressee, the body, the signer
-and "Nơi nhận". The letter is always in Vietnamese, whatever the screen language.
+and "Nơi nhận". The letter is always in Vietnamese, whatever the screen language. Once the
+answer was sent, it carries the sender's rating link as a QR code (feedback.followups).
 
 The addressee's name is contact data: it is put in only on request, with a reason, and that
 reveal is logged (feedback.contact.reveal_contact)."""
@@ -21,6 +22,7 @@ from core.exceptions import ServiceError
 from core.extensions import db
 from core.models import Unit, UnitKind, User
 from feedback.contact import reveal_contact
+from feedback.followups import followup_link
 from feedback.models import AnswerStatus, FeedbackAnswer, FeedbackCase
 from feedback.workflow import current_answer
 
@@ -48,6 +50,8 @@ class Letter:
     signer_title: str
     signer_name: str
     recipients: list[str] = field(default_factory=list)
+    # The sender's single-use rating link (feedback.followups), printed as a QR once sent.
+    rating_url: str | None = None
     nation: str = NATION
     motto: str = MOTTO
 
@@ -107,4 +111,5 @@ def build_letter(case: FeedbackCase, actor: Actor, reveal_reason: str | None = N
         signer_title=answer.signer_title or "",
         signer_name=(approver.full_name or approver.username) if approver else "",
         recipients=["Như trên;", f"Lưu: VT, {unit.code}."],
+        rating_url=followup_link(case),
     )

@@ -20,6 +20,7 @@ from reports.dashboard_model import (
     OUTCOME_LABELS,
     RATED_TYPES,
     Dashboard,
+    FollowupRow,
     IndexRow,
     PaknPanel,
     component_label,
@@ -28,7 +29,13 @@ from reports.dashboard_model import (
 )
 from reports.filters import current_half_year
 from reports.formatting import is_missing
-from reports.indices import ELEMENT_ORDER, SipasReport
+from reports.indices import (
+    ELEMENT_ORDER,
+    OTHER_RATERS,
+    SENDERS,
+    SipasReport,
+    element_by_source,
+)
 from surveys.labels import CHANNEL_LABELS, QUALITY_LABELS
 
 
@@ -61,6 +68,8 @@ def build_dashboard(actor: Actor, report: SipasReport, *, with_pakn: bool = True
     units = _unit_rows(report)
     heat_columns = [row.key for row in elements]
     pakn = _pakn_panel(actor, report) if with_pakn else None
+    if pakn is not None:
+        pakn.element_e = _element_e_rows(report)
     dashboard = Dashboard(
         report=report, overall=_overall_row(report), components=_component_rows(report),
         elements=elements, units=units, items=_item_rows(report),
@@ -226,7 +235,31 @@ def _pakn_panel(actor: Actor, report: SipasReport) -> PaknPanel:
         late_cases=cases, late_total=total,
         target=float(get_setting("pakn.on_time_target_pct", on=filters.last_day,
                                  unit=report.root)),
-        can_open_cases=can_open)
+        can_open_cases=can_open, followups=_followup_rows(kpis.followups))
+
+
+def _percent(value: object) -> float | None:
+    share = _value(value)
+    return None if share is None else 100 * share
+
+
+def _followup_rows(rates: pd.DataFrame) -> list[FollowupRow]:
+    """Units with an answer sent with a rating link, then the whole subtree."""
+    if int(rates["sent"].sum()) == 0:
+        return []
+    return [FollowupRow(unit_id=None if pd.isna(r.handling_unit_id) else int(r.handling_unit_id),
+                        sent=int(r.sent), rated=int(r.rated),
+                        satisfaction=_percent(r.satisfaction_rate), reopened=int(r.reopened),
+                        reopen_rate=_percent(r.reopen_rate), small_sample=bool(r.small_sample))
+            for r in rates.itertuples()]
+
+
+def _element_e_rows(report: SipasReport) -> list[IndexRow]:
+    labels = {SENDERS: _("PAKN senders, after the answer"),
+              OTHER_RATERS: _("Desk and other ratings")}
+    found = _lookup(element_by_source(report), "source")
+    return [_row(source, str(label), found[source]) for source, label in labels.items()
+            if source in found]
 
 
 def _median_days(median: pd.DataFrame) -> float | None:

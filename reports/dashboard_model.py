@@ -65,6 +65,19 @@ class IndexRow:
         return self.target - self.index
 
 
+@dataclass(frozen=True)
+class FollowupRow:
+    """A handling unit's figures from its PAKN senders' ratings (None: the whole subtree)."""
+
+    unit_id: int | None
+    sent: int
+    rated: int
+    satisfaction: float | None  # percent of II.E answers at 4–5
+    reopened: int
+    reopen_rate: float | None   # percent of answers sent
+    small_sample: bool
+
+
 @dataclass
 class PaknPanel:
     received: int
@@ -82,6 +95,10 @@ class PaknPanel:
     late_total: int = 0
     target: float = 100.0
     can_open_cases: bool = False
+    # The senders' own verdict (issue 14 §1): rates per unit, and element II.E from the
+    # senders beside II.E from every other rating channel.
+    followups: list[FollowupRow] = field(default_factory=list)
+    element_e: list[IndexRow] = field(default_factory=list)
 
 
 @dataclass

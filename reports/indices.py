@@ -20,7 +20,7 @@ from core.models import Unit
 from core.settings import get_setting
 from reports.filters import ReportFilters, campaign_period, current_half_year
 from surveys.frames import item_catalogue, month_response_counts, month_rollup_counts
-from surveys.models import Campaign
+from surveys.models import Campaign, Channel
 from surveys.month_rollups import ensure_fresh_month_rollups, month_rollup_state
 
 TREND_PERIODS = 6
@@ -220,3 +220,28 @@ def element_gaps_for_plan(unit: Unit, *, campaign_id: int | None,
     filters = ReportFilters(period=period_label or current_half_year(), unit_id=unit.id,
                             campaign=campaign_id, channel=None, include_flagged=False)
     return sipas_report_for_unit(unit, filters).element_gaps()
+
+
+SENDERS, OTHER_RATERS = "senders", "others"
+
+
+def element_by_source(report: SipasReport, element: str = "II.E") -> pd.DataFrame:
+    """``element`` of the report's subtree and period rated by PAKN senders through the link
+    sent with their answer (channel pakn_followup) beside the same element from every other
+    channel (desk QR, dossier QR, kiosk, online, paper, imports): the SIPAS element rows
+    (``source`` = "senders" or "others", index, interval, n …). The report's channel filter
+    is left aside (the two sources are the comparison); its other filters apply."""
+    filters = report.filters
+    codes = report.items.loc[report.items["element"] == element, "item_code"]
+    counts = month_rollup_counts(
+        group_by=["channel"], unit_ids=[unit.id for unit in subtree_units(report.root)],
+        campaign=filters.campaign, since=_month(filters.first_day),
+        until=_month(filters.last_day), include_flagged=filters.include_flagged)
+    counts = counts[counts["item_code"].isin(set(codes))]
+    counts = counts.assign(source=counts["channel"].map(
+        lambda channel: SENDERS if channel == Channel.PAKN_FOLLOWUP.value else OTHER_RATERS))
+    counts = counts.drop(columns="channel").groupby(
+        ["source", "item_code", "value"], as_index=False)["count"].sum()
+    elements = _indices(counts, report.items, ["source"], report.aggregation,
+                        report.min_n).elements
+    return elements[elements["element"] == element].reset_index(drop=True)

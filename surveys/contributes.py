@@ -18,6 +18,7 @@ from surveys.month_rollups import rebuild_month_rollups_job, refresh_month_rollu
 from surveys.views import (  # instrument_editor adds the editor's routes to instruments.bp
     campaigns,
     dossiers,
+    followup,
     instrument_editor,  # noqa: F401
     instruments,
     online,
@@ -31,8 +32,8 @@ from surveys.views import (  # instrument_editor adds the editor's routes to ins
 
 CONTRIBUTION = Contribution(
     package="surveys",
-    blueprints=(campaigns.bp, dossiers.bp, instruments.bp, online.bp, paper.bp, points.bp,
-                public.bp, rate.bp, response_import.bp, samples.bp),
+    blueprints=(campaigns.bp, dossiers.bp, followup.bp, instruments.bp, online.bp, paper.bp,
+                points.bp, public.bp, rate.bp, response_import.bp, samples.bp),
     api_blueprints=(dossiers_api.blp,),
     menu=(
         MenuItem("surveys_campaigns.index", _l("Survey campaigns"), Permission.SURVEYS_MANAGE,

@@ -13,6 +13,7 @@ CHANNEL_LABELS = {
     Channel.KIOSK: _l("Kiosk"),
     Channel.PAPER: _l("Paper form"),
     Channel.IMPORT: _l("File import"),
+    Channel.PAKN_FOLLOWUP: _l("PAKN senders (after the answer)"),
 }
 QUALITY_LABELS = {
     "ok": _l("Passed checks"),

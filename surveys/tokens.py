@@ -15,13 +15,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, update
 
 from core.clock import now
 from core.exceptions import ServiceError
@@ -52,7 +52,7 @@ class TokenAnswers:
     quality_reasons: list[str] = field(default_factory=list)
 
 
-def _serializer() -> URLSafeSerializer:
+def serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
 
 
@@ -65,7 +65,7 @@ def random_part_of(token: str) -> str | None:
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
     try:
-        value = _serializer().loads(token)
+        value = serializer().loads(token)
     except BadSignature:
         return None
     return value if isinstance(value, str) and value else None
@@ -92,7 +92,7 @@ def issue_rating_token(dossier: Dossier, *, valid_days: int | None = None
                         created_at=now(), expires_at=now() + timedelta(days=days))
     db.session.add(token)
     db.session.flush()
-    return token, _serializer().dumps(random_part)
+    return token, serializer().dumps(random_part)
 
 
 def stored_token(plaintext: str) -> RatingToken | None:
@@ -110,7 +110,7 @@ def token_for(plaintext: str) -> RatingToken:
     forged or unknown (404), already used (409) or expired (410). Display only: the decision
     to accept a submission is the conditional UPDATE in ``redeem_rating_token``."""
     token = stored_token(plaintext)
-    if token is None:
+    if token is None or token.dossier_id is None:  # a follow-up link is not a dossier's
         raise TokenRefused(_("This rating link is not valid. Please check the address on "
                              "your receipt."), status=404)
     _refuse_if_spent(token)
@@ -124,6 +124,19 @@ def _refuse_if_spent(token: RatingToken) -> None:
         raise TokenRefused(_("This rating link has expired."), status=410)
 
 
+def claim_token(random_part: str, at: datetime, *where: ColumnElement[bool]) -> int | None:
+    """Mark the unused, unexpired token with this random part (and ``where``) used at ``at``:
+    its id, or None when nothing matched. The one statement that decides, never
+    SELECT-then-UPDATE (DESIGN.md §3); dossier and follow-up links both redeem through it."""
+    return db.session.execute(
+        update(RatingToken)
+        .where(RatingToken.secret_hash == hash_random(random_part),
+               RatingToken.used_at.is_(None), RatingToken.expires_at > at, *where)
+        .values(used_at=at)
+        .returning(RatingToken.id)
+        .execution_options(synchronize_session=False)).scalar_one_or_none()
+
+
 def redeem_rating_token(plaintext: str, version: InstrumentVersion,
                         given: TokenAnswers) -> Response:
     """Use the token and store the response, in the caller's transaction (flushed, not
@@ -132,15 +145,8 @@ def redeem_rating_token(plaintext: str, version: InstrumentVersion,
     if random_part is None:
         raise TokenRefused(_("This rating link is not valid. Please check the address on "
                              "your receipt."), status=404)
-    secret_hash, at = hash_random(random_part), now()
-    # The one statement that decides: never SELECT-then-UPDATE (DESIGN.md §3).
-    token_id = db.session.execute(
-        update(RatingToken)
-        .where(RatingToken.secret_hash == secret_hash, RatingToken.used_at.is_(None),
-               RatingToken.expires_at > at)
-        .values(used_at=at)
-        .returning(RatingToken.id)
-        .execution_options(synchronize_session=False)).scalar_one_or_none()
+    at = now()
+    token_id = claim_token(random_part, at, RatingToken.dossier_id.is_not(None))
     if token_id is None:
         # Nothing matched: read the row only to choose the message.
         token_for(plaintext)
@@ -148,6 +154,7 @@ def redeem_rating_token(plaintext: str, version: InstrumentVersion,
     token = db.session.get(RatingToken, token_id, populate_existing=True)
     assert token is not None
     dossier = token.dossier
+    assert dossier is not None
     response = submit_response(SubmittedResponse(
         version=version, unit=dossier.unit, point=None, channel=Channel.DOSSIER_QR.value,
         answers=given.answers, texts=given.texts, demographics=given.demographics,

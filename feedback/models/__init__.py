@@ -15,6 +15,7 @@ from feedback.models.cases import (
     ReplyChannel,
     Topic,
 )
+from feedback.models.followups import FeedbackFollowup
 from feedback.models.publication import Publication
 from feedback.models.routing import DeadlineRule, RoutingDecision, RoutingRule
 
@@ -28,6 +29,7 @@ __all__ = [
     "FeedbackAttachment",
     "FeedbackCase",
     "FeedbackEvent",
+    "FeedbackFollowup",
     "IntakeChannel",
     "Kind",
     "Publication",

@@ -52,7 +52,8 @@ __all__ = [
 def available_transitions(case: FeedbackCase, actor: Actor | None) -> list[Transition]:
     state = CaseState(case.state)
     return [t for t in TRANSITIONS.values()
-            if state in t.sources and can_on_case(actor, t.permission, case)
+            if state in t.sources and not t.system_only
+            and can_on_case(actor, t.permission, case)
             and not (t.action == "extend" and case.extended)
             and not (t.action == "unpublish" and state is S.CLOSED
                      and not _has_published_answer(case))]
@@ -76,7 +77,8 @@ def transition_case(case: FeedbackCase, action: str, actor: Actor | None,
     # case at once are serialised, and the second sees the first one's state.
     db.session.refresh(case, with_for_update=True)
     state = CaseState(case.state)
-    if actor is not None and not can_on_case(actor, transition.permission, case):
+    if actor is not None and (transition.system_only
+                              or not can_on_case(actor, transition.permission, case)):
         record_audit_now("access.denied", object_type="feedback_case", object_id=case.id,
                          unit_id=case.agency_id, reason=transition.permission.value)
         raise ServiceError(_("You may not do this on this case."), status=403)

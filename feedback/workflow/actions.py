@@ -285,6 +285,35 @@ def _reopen(case, data, actor):
     return {"reopened_to": case.state}
 
 
+def _sender_reopen(case, data, actor):
+    """Back to the handling unit (in progress), or escalated to the unit of the leader who
+    approved the answer (assigned there): either way with a fresh answer period from today."""
+    if case.handling_unit_id is None:
+        raise TransitionRefused(_("This case has no handling unit to reopen it for."))
+    from_unit = case.handling_unit_id
+    if data.escalate:
+        unit = _check_handling_unit(case, data.handling_unit)
+        case.handling_unit_id = unit.id
+        case.handling_unit = unit
+        case.assigned_at = now()
+        case.state = S.ASSIGNED.value
+    else:
+        case.state = S.IN_PROGRESS.value
+    case.closed_at = None
+    case.answered_at = None
+    case.paused_at = None
+    # A new period: its own reminder, escalation and (one) extension.
+    case.extended = False
+    case.extension_reason = None
+    case.reminded_at = None
+    case.escalated_at = None
+    deadlines.restart_answer_deadline(case, now())
+    return {"reopened_to": case.state, "route": "escalate" if data.escalate else "handler",
+            "from_unit_id": from_unit, "handling_unit_id": case.handling_unit_id,
+            "handling_unit": case.handling_unit.name_vi if case.handling_unit else None,
+            "answer_due_at": case.answer_due_at}
+
+
 def _merge(case, data, actor):
     master = data.master
     if master is None or master.id == case.id:
@@ -324,5 +353,5 @@ APPLY: dict[str, Callable[[FeedbackCase, TransitionInput, Actor | None], dict | 
     "pause": _pause, "resume": _resume, "extend": _extend, "submit_answer": _submit_answer,
     "return_answer": _return_answer, "approve": _approve, "send_answer": _send_answer,
     "publish": _publish, "unpublish": _unpublish, "close": _close, "reopen": _reopen,
-    "merge": _merge, "unmerge": _unmerge,
+    "sender_reopen": _sender_reopen, "merge": _merge, "unmerge": _unmerge,
 }

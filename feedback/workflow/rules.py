@@ -31,6 +31,8 @@ class Transition:
     needs_reason: bool = False
     # Shown to the sender on the public status page.
     public: bool = False
+    # Done by the system on someone's behalf (the sender's rating), never offered to staff.
+    system_only: bool = False
 
 
 def _t(action, sources, target, permission, label, **kw) -> Transition:
@@ -75,6 +77,10 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
        P.FEEDBACK_TRIAGE, _l("Close")),
     _t("reopen", {S.CLOSED, *TERMINAL_ANSWERED}, None, P.FEEDBACK_TRIAGE, _l("Reopen"),
        needs_reason=True, public=True),
+    # The sender rated the answer "not solved" within the window (feedback.followups).
+    _t("sender_reopen", {S.ANSWERED, S.PUBLISHED, S.CLOSED}, None, P.FEEDBACK_APPROVE,
+       _l("Reopened: the sender says the problem is not solved"), needs_reason=True,
+       public=True, system_only=True),
     _t("merge", MERGEABLE, S.MERGED, P.FEEDBACK_TRIAGE, _l("Merge into another case"),
        needs_reason=True, public=True),
     _t("unmerge", {S.MERGED}, S.REGISTERED, P.FEEDBACK_TRIAGE, _l("Separate from the master"),
@@ -99,6 +105,8 @@ class TransitionInput:
     extension_days: int | None = None
     letter_number: str | None = None
     signer_title: str | None = None
+    # sender_reopen: to ``handling_unit`` (the approver's unit) instead of back to the handler.
+    escalate: bool = False
 
 
 class TransitionRefused(ServiceError):

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, LargeBinary, SmallInteger, String
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import now
@@ -57,14 +66,24 @@ class Dossier(db.Model):
 
 
 class RatingToken(db.Model):
-    """A single-use link printed as a QR on the receipt. Only a hash of its secret is stored;
-    redemption is one conditional UPDATE, so a second use can never create a second response."""
+    """A single-use link printed as a QR on the receipt (a dossier's), or sent to a PAKN
+    sender with the answer (a follow-up: ``subject`` names what is rated, core.followups).
+    Only a hash of its secret is stored; redemption is one conditional UPDATE, so a second
+    use can never create a second response."""
 
     __tablename__ = "survey_rating_tokens"
+    __table_args__ = (Index("ix_survey_rating_tokens_subject", "subject", "subject_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(
+    # Exactly one of the dossier and the subject is set.
+    dossier_id: Mapped[int | None] = mapped_column(
         ForeignKey("survey_dossiers.id", ondelete="CASCADE"), index=True)
+    # A follow-up's subject (core.followups.PAKN_CASE) and its id in the owner's tables: no
+    # foreign key, as surveys knows nothing of the owner's tables.
+    subject: Mapped[str | None] = mapped_column(String(32))
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    # The unit a follow-up rating is counted for (a dossier's is the dossier's unit).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -72,7 +91,8 @@ class RatingToken(db.Model):
     # Set in the same transaction as the redemption.
     response_id: Mapped[int | None] = mapped_column(Integer)
 
-    dossier: Mapped[Dossier] = relationship()
+    dossier: Mapped[Dossier | None] = relationship()
+    unit: Mapped[Unit | None] = relationship(foreign_keys=[unit_id])
 
 
 class SurveyImport(db.Model):

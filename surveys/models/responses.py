@@ -30,6 +30,8 @@ class Channel(StrEnum):
     KIOSK = "kiosk"
     PAPER = "paper"
     IMPORT = "import"
+    # A PAKN sender's rating of how their case was handled, from the link sent with the answer.
+    PAKN_FOLLOWUP = "pakn_followup"
 
 
 class Response(db.Model):

@@ -18,11 +18,11 @@ from core.exceptions import ServiceError
 from core.extensions import db
 from core.import_page import SpreadsheetImportForm, handle_import
 from core.models import Unit
+from core.qr import qr_svg
 from core.templating import format_date
 from core.views.admin import require_staff
 from surveys.dossier_import import COLUMN_ALIASES, MAX_BYTES, MAX_ROWS, import_dossiers
 from surveys.models import Dossier
-from surveys.qr import qr_svg
 from surveys.tokens import issue_rating_token, token_url
 
 bp = Blueprint("surveys_dossiers", __name__, url_prefix="/quan-tri/ho-so")

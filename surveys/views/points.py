@@ -26,11 +26,11 @@ from core.exceptions import ServiceError
 from core.extensions import db
 from core.forms import BaseForm
 from core.models import Unit, UnitKind
+from core.qr import qr_png, qr_svg
 from core.views.admin import require_staff
 from surveys import points as services
 from surveys.instruments import DESK_FORM_CODE, get_version
 from surveys.models import CollectionPoint, InstrumentVersion
-from surveys.qr import qr_png, qr_svg
 
 bp = Blueprint("surveys_points", __name__, url_prefix="/quan-tri/diem-khao-sat")
 

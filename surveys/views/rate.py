@@ -71,7 +71,7 @@ def rate(token: str):
 def thank_you(token: str):
     """Thanks after rating a dossier; after a low rating, an offer to send a PAKN."""
     rating = stored_token(token)
-    if rating is None or rating.used_at is None:
+    if rating is None or rating.used_at is None or rating.dossier is None:
         abort(404)
     unit = _desk_or_unit(rating.dossier)
     agency = unit.parent if unit.kind == UnitKind.DESK and unit.parent else unit

@@ -152,10 +152,11 @@ def test_workflow_messages(app, org):
     assert "Sở Nội vụ đã khắc phục việc chậm trễ." in msg.body
     assert f"{BASE_URL}/tra-cuu/" in msg.body
     purposes = [d["purpose"] for d in _notified(case)]
+    # The rating link follows the answer (feedback.followups, tested there).
     assert purposes == ["feedback.received", "feedback.assigned", "feedback.waiting",
-                        "feedback.answered"]
+                        "feedback.answered", "feedback.followup"]
     # Starting, resuming, drafting and approving tell the sender nothing.
-    assert len(_messages(case)) == 4
+    assert len(_messages(case)) == 5
 
 
 def test_merged_child_gets_the_masters_answer(app, org):

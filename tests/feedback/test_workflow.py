@@ -95,6 +95,8 @@ def _valid(action: str, org, case: FeedbackCase):
         return org.officer, TransitionInput()
     if action == "reopen":
         return org.officer, TransitionInput(reason=reason)
+    if action == "sender_reopen":  # the system, on the sender's rating (feedback.followups)
+        return None, TransitionInput(reason=reason)
     if action == "merge":
         return org.officer, TransitionInput(reason=reason, master=bring_to(S.REGISTERED, org))
     if action == "unmerge":
@@ -110,6 +112,8 @@ def _expected_target(action: str, source: CaseState) -> CaseState:
         return source
     if action == "unpublish":
         return S.ANSWERED if source == S.PUBLISHED else source
+    if action == "sender_reopen":
+        return S.IN_PROGRESS  # back to its handling unit (the default route)
     assert action == "reopen"
     # Answered (or closed after an answer) cases go back to their unit; the others to triage.
     return S.IN_PROGRESS if source in (S.ANSWERED, S.CLOSED) else S.REGISTERED
@@ -132,13 +136,16 @@ def test_every_transition_from_every_allowed_state(app, org, action, source):
     events_before = db.session.scalar(select(func.count(FeedbackEvent.id)).where(
         FeedbackEvent.case_id == case.id))
     actor, data = _valid(action, org, case)
-    assert action in {t.action for t in available_transitions(case, actor)}
+    if TRANSITIONS[action].system_only:  # never offered to staff
+        assert action not in {t.action for t in available_transitions(case, org.approver)}
+    else:
+        assert action in {t.action for t in available_transitions(case, actor)}
     event = transition_case(case, action, actor, data)
     db.session.commit()
     target = _expected_target(action, S(source))
     assert case.state == target.value
     assert (event.action, event.from_state, event.to_state) == (action, source, target.value)
-    assert event.actor_id == actor.id
+    assert event.actor_id == (actor.id if actor is not None else None)
     assert event.public == TRANSITIONS[action].public
     assert event.reason == data.reason
     assert db.session.scalar(select(func.count(FeedbackEvent.id)).where(
@@ -174,8 +181,8 @@ def test_every_action_is_refused_with_409_from_every_other_state(app, org, admin
     refusals = 0
     for state, case in cases.items():
         for action, transition in TRANSITIONS.items():
-            if state in transition.sources:
-                continue
+            if state in transition.sources or transition.system_only:
+                continue  # a system-only action is refused to any person first (403)
             before = _snapshot(case)
             with pytest.raises(TransitionRefused) as refused:
                 transition_case(case, action, admin, TransitionInput(
@@ -185,7 +192,8 @@ def test_every_action_is_refused_with_409_from_every_other_state(app, org, admin
             db.session.rollback()
             assert _snapshot(case) == before, (state, action)
             refusals += 1
-    assert refusals == sum(len(CaseState) - len(t.sources) for t in TRANSITIONS.values())
+    assert refusals == sum(len(CaseState) - len(t.sources) for t in TRANSITIONS.values()
+                           if not t.system_only)
 
 
 def test_an_unknown_action_is_a_400(app, org):

@@ -14,6 +14,7 @@ import pytest
 from core.exceptions import ServiceError
 from core.extensions import db
 from core.models import AuditEntry
+from surveys.followups import FOLLOWUP_FORM_CODE
 from surveys.instrument_files import InstrumentFileError, parse_instrument, read_instrument_file
 from surveys.instruments import (
     DATA_DIR,
@@ -63,7 +64,8 @@ def _items(version: InstrumentVersion) -> dict[str, Item]:
 
 
 def test_each_shipped_file_loads_as_a_published_version(shipped):
-    assert set(shipped) == {HOUSEHOLD_FORM_CODE, DESK_FORM_CODE, QUICK_FORM_CODE}
+    assert set(shipped) == {HOUSEHOLD_FORM_CODE, DESK_FORM_CODE, QUICK_FORM_CODE,
+                            FOLLOWUP_FORM_CODE}
     for code, version in shipped.items():
         assert version.status == VersionStatus.PUBLISHED.value and version.number == 1
         assert get_version(code) is version
@@ -164,7 +166,7 @@ def test_loading_twice_changes_nothing(shipped):
     again = load_shipped_instruments()
     assert {result.outcome for result in again} == {"unchanged"}
     assert {result.version.id for result in again} == {v.id for v in shipped.values()}
-    assert db.session.scalar(db.select(db.func.count(InstrumentVersion.id))) == before == 3
+    assert db.session.scalar(db.select(db.func.count(InstrumentVersion.id))) == before == 4
 
 
 def test_changed_file_makes_version_two_and_retires_version_one(app, tmp_path):
@@ -348,8 +350,10 @@ def test_cli_loads_the_shipped_files_once(app):
     # Part A 6 + Q1 9 + Q2 1 + Q3 7 + Q4–Q6 3 + Q7 3 + Q8 7 + Q9 39 + Q10 10 + comment 1
     # + Part C 3 (interviewer, place, date) = 89
     assert "sipas-qd1001: version 1 (created, 89 items)" in first.output
+    # The PAKN follow-up form: the three II.E items and "solved?" (issue 14 §1).
+    assert "pakn-followup: version 1 (created, 4 items)" in first.output
     second = runner.invoke(args=["surveys", "load-instruments"])
-    assert second.output.count("(unchanged") == 3
+    assert second.output.count("(unchanged") == 4
     entry = db.session.scalar(db.select(AuditEntry).where(
         AuditEntry.action == "survey_version.loaded"))
     assert entry.actor_label == "cli:surveys load-instruments"

@@ -19,9 +19,9 @@ from qrcode.constants import ERROR_CORRECT_Q
 from core.exceptions import ServiceError
 from core.extensions import babel, db
 from core.models import AuditEntry, Role
+from core.qr import build_qr, qr_png, qr_svg
 from surveys import points as services
 from surveys.models import CollectionPoint, Instrument, InstrumentVersion
-from surveys.qr import build_qr, qr_png, qr_svg
 
 PO_PATH = Path(__file__).parents[2] / "translations" / "vi" / "LC_MESSAGES" / "messages.po"
 SVG_NS = "{http://www.w3.org/2000/svg}"

@@ -9,6 +9,7 @@ from flask_login import current_user
 from core.access import Permission
 from core.exceptions import ServiceError
 from core.extensions import db
+from core.qr import qr_svg
 from feedback.contact import reveal_contact
 from feedback.letters import build_letter
 from feedback.views.case.blueprint import bp
@@ -52,5 +53,7 @@ def letter(case_id: int):
         return _render(_load(case_id), status=error.status, error=error.message)
     db.session.commit()
     status = 400 if form.errors else 200
+    rating_qr = qr_svg(built.rating_url) if built.rating_url else None
     return render_template("feedback/office/letter.html", case=case, letter=built, form=form,
-                           name_hidden=case.contact_enc is not None and not posted), status
+                           name_hidden=case.contact_enc is not None and not posted,
+                           rating_qr=rating_qr), status

@@ -14,6 +14,7 @@ from core.extensions import db
 from feedback.case_access import can_on_case, require_on_case
 from feedback.contact import can_reveal_contact
 from feedback.deadlines import case_receipt_rule, traffic_light
+from feedback.followups import latest_followup
 from feedback.letters import letter_answer
 from feedback.models import (
     AnswerStatus,
@@ -46,6 +47,7 @@ EVENT_LABELS = {
     "notified": _l("Sender notified"),
     "reminded": _l("Unit reminded of the deadline"),
     "escalated": _l("Late: escalated to the unit's leaders"),
+    "sender_rated": _l("The sender rated the answer"),
     "contact_purged": _l("Sender's contact details deleted (retention period ended)"),
 }
 
@@ -99,7 +101,7 @@ def _render(case: FeedbackCase, *, status: int = 200, contact=None,
         can_reveal=can_reveal_contact(current_user, case),
         reveal_form=reveal_form or RevealForm(formdata=None), contact=contact,
         letter_ready=letter_answer(case) is not None, error=error,
-        receipt_rule=case_receipt_rule(case),
+        receipt_rule=case_receipt_rule(case), followup=latest_followup(case),
         master=db.session.get(FeedbackCase, case.master_id) if case.master_id else None)
     return body, status
 

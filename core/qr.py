@@ -1,4 +1,4 @@
-"""QR codes for collection points: PNG for download, SVG (one scalable path) for posters.
+"""QR codes: PNG for download, SVG (one scalable path) for posters, slips and letters.
 
 Nothing is cached on disk: a code takes a few milliseconds to draw and is only drawn when
 someone prints or downloads it.
