@@ -21,9 +21,9 @@ from core.extensions import db
 from core.models import Unit, UnitKind
 from core.spreadsheets import XLSX_MIMETYPE, content_disposition
 from core.views.admin import require_staff
+from reports import indices
 from reports import plans as services
 from reports.filters import campaign_period
-from reports.indices import element_gaps_for_plan
 from reports.models import ImprovementPlan, ImprovementTask
 from reports.plan_catalogue import (
     ELEMENT_ORDER,
@@ -130,7 +130,7 @@ def draft():
         return render_template("reports/plans/draft.html", form=form), 400
     period = form.period_label.data or (campaign_period(campaign) if campaign else None)
     try:
-        gaps = element_gaps_for_plan(unit, campaign_id=campaign.id if campaign else None,
+        gaps = indices.element_gaps_for_plan(unit, campaign_id=campaign.id if campaign else None,
                                      period_label=period)
     except ValueError as error:
         form.period_label.errors.append(str(error))
