@@ -40,6 +40,14 @@ def format_signed(value: object, decimals: int = 1) -> str:
     return ("+" if float(value) > 0 else "−" if float(value) < 0 else "±") + text  # type: ignore[arg-type]
 
 
+def format_measure(value: float) -> str:
+    """A statistic shown as evidence (a share, a chi-square, a p-value): up to three decimals in
+    the locale's style, and a very small p-value in scientific notation rather than 0."""
+    if value != 0 and abs(value) < 0.001:
+        return f"{value:.1e}"
+    return format_decimal(value, format="#,##0.###", locale=_locale())
+
+
 def format_count(value: object) -> str:
     return format_number(value, 0)
 

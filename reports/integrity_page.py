@@ -18,6 +18,7 @@ from core.models import Unit, User
 from core.settings import get_setting
 from reports.dashboard_model import element_name
 from reports.filters import ReportFilters
+from reports.formatting import format_measure
 from reports.indices import aggregation_setting, subtree_units
 from reports.integrity import responses_since
 from reports.models import IntegrityFlag, IntegrityRun
@@ -100,7 +101,7 @@ def _format(value) -> str:
     if isinstance(value, list):
         return ", ".join(_format(item) for item in value)
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return format_measure(value)
     if isinstance(value, str) and len(value) == 19 and value[10] == "T":
         return value.replace("T", " ")
     return str(value)
