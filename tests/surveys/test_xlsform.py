@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from flask_babel import force_locale
 from openpyxl import load_workbook
 from pyxform.xls2xform import convert
 
@@ -33,6 +34,14 @@ from tests.surveys.xlsform_helpers import (
 )
 
 SHIPPED = [path.stem for path in shipped_files()]
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """Messages in English here (outside a request the app speaks Vietnamese; the pages'
+    tests check both languages)."""
+    with force_locale("en"):
+        yield
 
 
 def _problems(data: bytes, filename: str = "form.xlsx") -> list[str]:
@@ -260,6 +269,13 @@ def test_shared_checks_report_the_row(app):
 ])
 def test_bad_files_are_refused_with_a_clear_message(app, data, message):
     assert message in _problems(data)[0]
+
+
+def test_too_large_file_is_413(app):
+    with pytest.raises(XLSFormError) as caught:
+        read_xlsform(b"PK\x03\x04" + b"\0" * 5_000_000)
+    assert caught.value.status == 413
+    assert caught.value.problems == ["The file is larger than 5 MB."]
 
 
 def test_settings_problems(app):
