@@ -318,11 +318,15 @@ class _SurveyReader:
 
     def _title(self, language: str) -> str | None:
         if language == "vi":
-            return self.settings.get("form_title") or self.settings.get("form_id") or None
+            return self.settings.get("form_title") or self._code() or None
         return self.settings.get("sipas_title_en") or None
 
+    def _code(self) -> str:
+        # pyxform too takes the file's name when the settings give no form_id.
+        return self.settings.get("form_id") or self.filename.rsplit(".", 1)[0].lower()
+
     def _content(self) -> dict[str, Any]:
-        code = self.settings.get("form_id") or self.filename.rsplit(".", 1)[0].lower()
+        code = self._code()
         if not self.sections:
             self.problems.append(_("The survey sheet has no questions."))
         source = self.settings.get("sipas_source") if "sipas_source" in self.settings or \

@@ -89,22 +89,31 @@ def open_workbook(data: bytes) -> dict[str, Sheet]:
         raise XLSFormError([_("This is not an Excel .xlsx file; an XLSForm is an .xlsx "
                               "workbook with the sheets survey, choices and settings.")])
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheets = _read_sheets(data)
+    except XLSFormError:
+        raise
+    # A damaged zip or sheet XML shows up while opening or only while the rows are read
+    # (read-only mode streams them); SyntaxError covers the XML parser's ParseError.
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError,
-            TypeError) as error:
+            TypeError, SyntaxError, EOFError) as error:
         raise XLSFormError(
             [_("The file could not be read as an Excel .xlsx workbook.")]) from error
+    if "survey" not in sheets:
+        raise XLSFormError([_("The workbook has no sheet named survey (the questions).")])
+    return sheets
+
+
+def _read_sheets(data: bytes) -> dict[str, Sheet]:
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         sheets = {}
         for worksheet in workbook.worksheets:
             name = worksheet.title.strip().lower()
             if name in SHEETS and name not in sheets:
                 sheets[name] = _read_sheet(name, worksheet)
+        return sheets
     finally:
         workbook.close()
-    if "survey" not in sheets:
-        raise XLSFormError([_("The workbook has no sheet named survey (the questions).")])
-    return sheets
 
 
 def _read_sheet(name: str, worksheet) -> Sheet:

@@ -5,6 +5,7 @@ converter) reading our export."""
 from __future__ import annotations
 
 import io
+import zipfile
 
 import pytest
 from flask_babel import force_locale
@@ -269,6 +270,30 @@ def test_shared_checks_report_the_row(app):
 ])
 def test_bad_files_are_refused_with_a_clear_message(app, data, message):
     assert message in _problems(data)[0]
+
+
+def _damaged_sheet() -> bytes:
+    """A real workbook whose survey sheet XML is cut in the middle."""
+    source = zipfile.ZipFile(io.BytesIO(workbook_bytes()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data[:len(data) // 2]
+            target.writestr(info, data)
+    return out.getvalue()
+
+
+def test_damaged_sheet_is_refused_not_a_crash(app):
+    assert _problems(_damaged_sheet()) == [
+        "The file could not be read as an Excel .xlsx workbook."]
+
+
+def test_without_settings_the_file_name_is_the_code(app):
+    spec = read_xlsform(workbook_bytes(settings=None), "phieu-quay.xlsx").spec
+    assert (spec.code, spec.name_vi, spec.content["title_vi"]) == (
+        "phieu-quay", "phieu-quay", "phieu-quay")
 
 
 def test_too_large_file_is_413(app):
