@@ -14,7 +14,7 @@ from pyxform.xls2xform import convert
 
 from core.extensions import db
 from core.models import AuditEntry
-from surveys.instrument_files import read_instrument_file
+from surveys.instrument_files import parse_instrument, read_instrument_file
 from surveys.instruments import (
     get_version,
     import_instrument_draft,
@@ -72,6 +72,33 @@ def test_round_trip_of_each_shipped_form_is_lossless(app, code):
     first = load_workbook(io.BytesIO(export_xlsform(published)))
     for name in ("survey", "choices"):
         assert list(again[name].values) == list(first[name].values)
+
+
+def test_round_trip_keeps_an_item_without_the_sections_element(app, make_unit):
+    """In a section that rates II.A, an item may score nothing (a text item, or a rating
+    written with "element": null); the export marks it ``none`` so the import does not give
+    it the section's element."""
+    spec = parse_instrument({
+        "format": 1, "code": "ii-a-only", "name_vi": "Phiếu II.A",
+        "version": {"title_vi": "Phiếu II.A"},
+        "sections": [{"code": "II.A", "title_vi": "Tiếp cận", "element": "II.A", "items": [
+            {"code": "rated", "answer_type": "scale5", "text_vi": "Câu tính điểm",
+             "choices": [{"value": v, "vi": f"Mức {v}"} for v in range(1, 6)]},
+            {"code": "unrated", "answer_type": "scale5", "element": None,
+             "text_vi": "Câu không tính điểm",
+             "choices": [{"value": v, "vi": f"Mức {v}"} for v in range(1, 6)]},
+            {"code": "note_text", "answer_type": "text", "element": None,
+             "text_vi": "Ghi chú", "max_length": 200}]}]})
+    version = import_instrument_draft(spec, make_unit("IIA"), None, "ii-a.json")
+    db.session.commit()
+    exported = export_xlsform(version)
+    rows = {row[1]: row for row in load_workbook(io.BytesIO(exported))["survey"].values}
+    assert [rows[code][8] for code in ("rated", "unrated", "note_text")] == [
+        "II.A", "none", "none"]
+    again = read_xlsform(exported, "ii-a.xlsx").spec
+    elements = [i["element"] for i in again.content["sections"][0]["items"]]
+    assert elements == ["II.A", None, None]
+    assert again.content == version_content(version) == spec.content
 
 
 @pytest.mark.parametrize("code", SHIPPED)
