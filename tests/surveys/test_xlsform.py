@@ -9,6 +9,8 @@ import zipfile
 
 import pytest
 from flask_babel import force_locale
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from pyxform.xls2xform import convert
 
@@ -352,3 +354,37 @@ def test_refused_file_changes_nothing(app, make_unit):
 def test_kobo_survey_rows_used_by_the_tests_are_as_numbered():
     # Row numbers in the messages above count from this list: header = row 1.
     assert KOBO_SURVEY[5][1] == "q_polite" and KOBO_CHOICES[0][0] == "list_name"
+
+
+CELL = st.one_of(st.none(), st.sampled_from([
+    "text", "select_one sat5", "select_multiple gender", "begin group", "end group", "note",
+    "integer", "select_one", "yes", "no", "II.A", "none", "scale5", "multi", "0", "na",
+    "string-length(.) <= 5", "q_a", "Q b", "=1+1", ""]),
+    # Control characters cannot be written into a workbook at all (openpyxl refuses them).
+    st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=12),
+    st.integers(-3, 7))
+
+
+@settings(max_examples=30, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(rows=st.lists(st.tuples(*[CELL] * 8), max_size=12))
+def test_any_survey_sheet_is_imported_or_refused_never_a_crash(app, rows):
+    """Whatever the cells hold, the import gives content that passed the shared checks or an
+    XLSFormError with messages; nothing else escapes."""
+    data = workbook_bytes(survey=[KOBO_SURVEY[0], *rows])
+    try:
+        result = read_xlsform(data, "fuzz.xlsx")
+    except XLSFormError as error:
+        assert error.problems and all(isinstance(p, str) and p for p in error.problems)
+    else:
+        assert parse_instrument({**_as_file(result.spec)}).content == result.spec.content
+
+
+def _as_file(spec) -> dict:
+    """A checked spec back in the questionnaire-file shape (what parse_instrument reads)."""
+    content = spec.content
+    return {"format": 1, "code": spec.code, "name_vi": spec.name_vi, "name_en": spec.name_en,
+            "source": content["source"],
+            "version": {key: content[key] for key in ("title_vi", "title_en", "intro_vi",
+                                                      "intro_en")},
+            "sections": content["sections"]}
