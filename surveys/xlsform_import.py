@@ -242,6 +242,10 @@ class _SurveyReader:
             return _("calculations (%(type)s) are not supported.", type=kind)
         if kind == "note":
             return _("a note is only supported as the first row (the introduction).")
+        if kind in ("select_one", "select1", "select_multiple") and \
+                len(row.get("type").split()) == 1:
+            return _("%(type)s needs the name of its list in the choices sheet, e.g. "
+                     "select_one satisfaction.", type=kind)
         if kind.startswith("select") and "or_other" in row.get("type"):
             return _("or_other is not supported; add an \"Other\" choice and a text question.")
         return _("type %(type)s is not supported; this system stores text, select_one and "

@@ -206,6 +206,7 @@ def test_unsupported_rows_are_refused_one_message_per_row(app):
         ("note", "later", "Ghi chú", None, None, None, None, "b6"),
         ("select_one gender or_other", "q_o", "Câu", None, None, None, None, "b7"),
         ("text", "q_len", "Câu", None, None, None, ". > 3", "b8"),
+        ("select_one", "q_nolist", "Câu", None, None, None, None, "b9"),
     )
     problems = _problems(workbook_bytes(survey=survey))
     assert problems == [
@@ -224,6 +225,8 @@ def test_unsupported_rows_are_refused_one_message_per_row(app):
         "question.",
         "Row 14 (survey sheet): the constraint . > 3 is not supported; only "
         "string-length(.) <= N for a text question.",
+        "Row 15 (survey sheet): select_one needs the name of its list in the choices sheet, "
+        "e.g. select_one satisfaction.",
     ]
 
 
