@@ -13,10 +13,20 @@ from core.audit import acting_as
 from core.db import write_intent
 from core.exceptions import ServiceError
 from core.extensions import db
+from core.models import Unit
 from surveys.instrument_files import InstrumentFileError, read_instrument_file
-from surveys.instruments import load_instrument_spec, shipped_files
+from surveys.instruments import (
+    get_version,
+    import_instrument_draft,
+    instrument_by_code,
+    load_instrument_spec,
+    shipped_files,
+)
 from surveys.month_rollups import refresh_month_rollups
 from surveys.rollups import recount_rollups, rollup_differences
+from surveys.xlsform import export_xlsform
+from surveys.xlsform_import import read_xlsform
+from surveys.xlsform_sheets import XLSFormError
 
 surveys_cli = AppGroup("surveys", help="Questionnaires, collection points and responses.")
 
@@ -60,9 +70,6 @@ def load_instruments_command(paths: tuple[Path, ...]) -> None:
               help="File to write (default: CODE-vNUMBER.xlsx in the current folder).")
 def export_xlsform_command(code: str, number: int | None, output: Path | None) -> None:
     """Write a questionnaire version as an XLSForm workbook (Kobo, ODK)."""
-    from surveys.instruments import get_version, instrument_by_code
-    from surveys.xlsform import export_xlsform
-
     instrument = instrument_by_code(code)
     if instrument is None:
         raise click.ClickException(f"no questionnaire with the code {code!r}")
@@ -85,11 +92,6 @@ def export_xlsform_command(code: str, number: int | None, output: Path | None) -
 def import_xlsform_command(path: Path, unit_code: str | None) -> None:
     """Import an XLSForm workbook as a draft version (nothing is published). Every problem of
     the file is listed, with its sheet and row, and then nothing is imported."""
-    from core.models import Unit
-    from surveys.instruments import import_instrument_draft
-    from surveys.xlsform_import import read_xlsform
-    from surveys.xlsform_sheets import XLSFormError
-
     try:
         with force_locale("en"):  # like the other commands' messages
             result = read_xlsform(path.read_bytes(), path.name)
