@@ -85,6 +85,7 @@ ACTION_LABELS = {
     "survey_instrument.renamed": _l("Questionnaire renamed"),
     "survey_version.drafted": _l("Questionnaire draft started"),
     "survey_version.loaded": _l("Questionnaire loaded from file"),
+    "survey_version.imported": _l("Questionnaire imported from XLSForm"),
     "survey_version.published": _l("Questionnaire published"),
     "survey_version.retired": _l("Questionnaire retired"),
     "survey_version.deleted": _l("Questionnaire draft deleted"),

@@ -15,11 +15,12 @@ from surveys.api import dossiers as dossiers_api
 from surveys.cli import surveys_cli
 from surveys.demo import load_survey_demo
 from surveys.month_rollups import rebuild_month_rollups_job, refresh_month_rollups_job
-from surveys.views import (  # instrument_editor adds the editor's routes to instruments.bp
+from surveys.views import (  # instrument_editor, instrument_xlsform add routes to instruments.bp
     campaigns,
     dossiers,
     followup,
     instrument_editor,  # noqa: F401
+    instrument_xlsform,  # noqa: F401
     instruments,
     online,
     paper,

@@ -191,9 +191,9 @@ def load_shipped_instruments(actor: User | None = None) -> list[LoadResult]:
 
 def create_instrument(code: str, name_vi: str, name_en: str | None, owner_unit: Unit,
                       actor: User | None, from_version: InstrumentVersion | None = None,
-                      ) -> InstrumentVersion:
-    """An agency's own questionnaire, with its first draft: a copy of ``from_version`` or one
-    empty section to add items to."""
+                      content: dict[str, Any] | None = None) -> InstrumentVersion:
+    """An agency's own questionnaire, with its first draft: a copy of ``from_version``, the
+    given checked ``content`` (an imported file) or one empty section to add items to."""
     if not INSTRUMENT_CODE.match(code or ""):
         raise ServiceError(_("Use lower-case letters, digits, dot, dash or underscore only."),
                            field="code", status=400)
@@ -208,13 +208,36 @@ def create_instrument(code: str, name_vi: str, name_en: str | None, owner_unit: 
                  object_id=instrument.id, unit_id=owner_unit.id,
                  after={"code": code, "name_vi": name_vi,
                         "copied_from": from_version.id if from_version else None})
-    content = version_content(from_version) if from_version is not None else {
+    if from_version is not None:
+        content = version_content(from_version)
+    content = content or {
         "title_vi": name_vi, "title_en": name_en or None, "source": None,
         "sections": [{"code": "main", "title_vi": name_vi, "title_en": name_en or None,
                       "items": []}],
     }
     version = _build_version(instrument, content, VersionStatus.DRAFT.value, actor)
     _audit_version("survey_version.drafted", version)
+    return version
+
+
+def import_instrument_draft(spec: InstrumentSpec, owner_unit: Unit | None, actor: User | None,
+                            origin: str) -> InstrumentVersion:
+    """A checked imported file (an XLSForm: surveys.xlsform_import) as a new draft: of the
+    questionnaire with its code when there is one (the caller checked the right to change
+    it), else of a new questionnaire of ``owner_unit``. Nothing is published."""
+    instrument = instrument_by_code(spec.code)
+    if instrument is None:
+        if owner_unit is None:
+            raise ServiceError(_("Choose the unit the new questionnaire belongs to."),
+                               field="owner_unit_id", status=400)
+        version = create_instrument(spec.code, spec.name_vi, spec.name_en, owner_unit, actor,
+                                    content=spec.content)
+    else:
+        version = _build_version(instrument, spec.content, VersionStatus.DRAFT.value, actor)
+        _audit_version("survey_version.drafted", version, imported_from=origin)
+    record_audit("survey_version.imported", object_type="survey_version", object_id=version.id,
+                 unit_id=version.instrument.owner_unit_id,
+                 after={"instrument": spec.code, "number": version.number, "file": origin})
     return version
 
 
