@@ -57,7 +57,7 @@ def _problems(data: bytes, filename: str = "form.xlsx") -> list[str]:
 def test_round_trip_of_each_shipped_form_is_lossless(app, code):
     """Export → import gives the same definition, and a draft built from it is equal to the
     published version (the comparison the file loader uses for "unchanged")."""
-    assert set(SHIPPED) == {"quick-3", "sipas-desk", "sipas-qd1001"}
+    assert set(SHIPPED) == {"pakn-followup", "quick-3", "sipas-desk", "sipas-qd1001"}
     load_shipped_instruments()
     published = get_version(code)
     spec = read_xlsform(export_xlsform(published), f"{code}.xlsx").spec
