@@ -15,6 +15,7 @@ from feedback.models.cases import (
     ReplyChannel,
     Topic,
 )
+from feedback.models.evidence import LegalDocument, NonPublication
 from feedback.models.publication import Publication
 from feedback.models.routing import DeadlineRule, RoutingDecision, RoutingRule
 
@@ -30,6 +31,8 @@ __all__ = [
     "FeedbackEvent",
     "IntakeChannel",
     "Kind",
+    "LegalDocument",
+    "NonPublication",
     "Publication",
     "RegisterCounter",
     "ReplyChannel",

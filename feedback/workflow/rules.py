@@ -14,6 +14,7 @@ from core.models import Unit
 from feedback.models import (
     CaseState,
     FeedbackCase,
+    LegalDocument,
 )
 
 S = CaseState
@@ -99,6 +100,11 @@ class TransitionInput:
     extension_days: int | None = None
     letter_number: str | None = None
     signer_title: str | None = None
+    # approve: the legal basis the approver chooses (feedback.evidence), when not drafted.
+    legal_document: LegalDocument | None = None
+    legal_article: str | None = None
+    # close without an answer: a code of feedback.reasons.CLOSURE_REASONS.
+    closure_reason: str | None = None
 
 
 class TransitionRefused(ServiceError):
