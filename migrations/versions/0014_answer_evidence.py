@@ -72,6 +72,10 @@ def upgrade():
 
 
 def downgrade():
+    # feedback_cases is referred to by many tables: rebuilding it (batch mode) would drop it
+    # under their rows with foreign keys enforced, so its plain column goes with a native
+    # DROP COLUMN (SQLite 3.35+, as on PostgreSQL). The other tables are rebuilt as usual.
+    op.drop_column('feedback_cases', 'closure_reason')
     for table in ('feedback_publications', 'feedback_answers'):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_constraint(
@@ -81,8 +85,6 @@ def downgrade():
             batch_op.drop_column('legal_document_id')
     with op.batch_alter_table('feedback_attachments', schema=None) as batch_op:
         batch_op.drop_column('evidence_number')
-    with op.batch_alter_table('feedback_cases', schema=None) as batch_op:
-        batch_op.drop_column('closure_reason')
     with op.batch_alter_table('feedback_non_publications', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_feedback_non_publications_decided_at'))
     op.drop_table('feedback_non_publications')
