@@ -16,6 +16,7 @@ from core.exceptions import ServiceError
 from core.extensions import db
 from core.models import Unit, User
 from feedback.case_access import can_on_case
+from feedback.evidence import LegalBasis, set_legal_basis
 from feedback.intake import clean_text
 from feedback.models import (
     AnswerStatus,
@@ -33,8 +34,10 @@ MAX_ANSWER = 20_000
 
 def save_answer_draft(case: FeedbackCase, actor: Actor, body: str, *,
                       letter_number: str | None = None,
-                      signer_title: str | None = None) -> FeedbackAnswer:
-    """Create or update the draft while the case is being handled. Flushes."""
+                      signer_title: str | None = None,
+                      legal_basis: LegalBasis | None = None) -> FeedbackAnswer:
+    """Create or update the draft while the case is being handled; ``legal_basis`` (when
+    given) replaces the draft's legal basis (feedback.evidence). Flushes."""
     if not can_on_case(actor, Permission.FEEDBACK_HANDLE, case):
         raise ServiceError(_("You may not answer this case."), status=403)
     if case.state != CaseState.IN_PROGRESS.value:
@@ -57,6 +60,8 @@ def save_answer_draft(case: FeedbackCase, actor: Actor, body: str, *,
         answer.letter_number = clean_text(letter_number)[:60] or None
     if signer_title is not None:
         answer.signer_title = clean_text(signer_title)[:120] or None
+    if legal_basis is not None:
+        set_legal_basis(answer, legal_basis.document, legal_basis.article)
     db.session.flush()
     return answer
 

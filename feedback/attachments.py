@@ -37,7 +37,7 @@ from feedback.models import FeedbackAttachment, FeedbackCase
 MAX_BYTES = 10 * 1024 * 1024
 MAX_FILES = 3
 MAX_PIXELS = 40_000_000
-ROLES = ("sender", "answer")
+ROLES = ("sender", "answer", "evidence")
 
 # Detected content type → the extensions a file of that type may carry.
 EXTENSIONS: dict[str, tuple[str, ...]] = {

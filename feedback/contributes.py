@@ -29,6 +29,7 @@ from feedback.views import (
     deadline_rules,
     email_upload,
     entry,
+    legal_documents,
     public,
     publication,
     queue,
@@ -39,7 +40,8 @@ from feedback.workflow import TRANSITION_HOOKS
 CONTRIBUTION = Contribution(
     package="feedback",
     blueprints=(answer_templates.bp, answers_public.bp, case.bp, deadline_rules.bp,
-                email_upload.bp, entry.bp, public.bp, publication.bp, queue.bp, routing.bp),
+                email_upload.bp, entry.bp, legal_documents.bp, public.bp, publication.bp,
+                queue.bp, routing.bp),
     api_blueprints=(feedback_api.blp, open311.blp),
     menu=(
         MenuItem("feedback_queue.inbox", _l("PAKN inbox"), Permission.FEEDBACK_TRIAGE,
@@ -55,6 +57,10 @@ CONTRIBUTION = Contribution(
         MenuItem("feedback_publication.index", _l("Published answers"),
                  Permission.FEEDBACK_APPROVE,
                  any_of=(Permission.FEEDBACK_TRIAGE, Permission.FEEDBACK_HANDLE),
+                 group=MenuGroup.PAKN),
+        MenuItem("feedback_legal_documents.index", _l("Legal documents"),
+                 Permission.FEEDBACK_HANDLE,
+                 any_of=(Permission.FEEDBACK_APPROVE, Permission.FEEDBACK_TRIAGE),
                  group=MenuGroup.PAKN),
         MenuItem("feedback_routing.rules", _l("PAKN routing rules"),
                  Permission.FEEDBACK_TRIAGE, any_of=(Permission.UNITS_MANAGE,),

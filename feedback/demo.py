@@ -37,8 +37,10 @@ from feedback.demo_cases import (
     TRANSFERRED_TO,
     DemoCase,
 )
+from feedback.demo_evidence import NOT_PUBLISHED, load_legal_documents
 from feedback.intake import Contact, FeedbackSubmission, submit_feedback
 from feedback.models import FeedbackCase
+from feedback.moderation import decide_not_to_publish
 from feedback.workflow import TransitionInput, transition_case
 
 
@@ -80,11 +82,14 @@ def load_feedback_demo() -> None:
     with acting_as("demo"):
         _load_rules()
         templates = _load_templates(users[APPROVER])
+        bases = load_legal_documents(users[APPROVER])
         made: dict[str, FeedbackCase] = {}
         for index, spec in enumerate(CASES):
             made[spec.key] = _submit(index, spec, users[OFFICER])
         for spec in CASES:
-            _Flow(spec, made, users, templates).run()
+            _Flow(spec, made, users, templates, bases).run()
+        for key, reason in NOT_PUBLISHED.items():
+            decide_not_to_publish(made[key], users[OFFICER], reason)
         db.session.flush()
 
 
@@ -120,8 +125,9 @@ class _Flow:
     """Moves one demo case to its target state, each step by its proper actor."""
 
     def __init__(self, spec: DemoCase, made: dict[str, FeedbackCase],
-                 users: dict[str, User], templates: list):
+                 users: dict[str, User], templates: list, bases: dict):
         self.spec, self.made, self.templates = spec, made, templates
+        self.bases = bases
         self.case = made[spec.key]
         self.officer, self.handler = users[OFFICER], users[HANDLER]
         self.approver = users[APPROVER]
@@ -151,7 +157,7 @@ class _Flow:
             self.act("transfer", self.officer, reason="Không thuộc thẩm quyền của tỉnh",
                      transferred_to=TRANSFERRED_TO.get(self.spec.topic, "Cơ quan có thẩm quyền"))
             if flow == "closed":
-                self.act("close", self.officer)
+                self.act("close", self.officer, closure_reason="outside_competence")
             return
         handling = arg if flow == "assigned" else self.spec.handling
         self._assign(unit_by_code(handling))
@@ -198,7 +204,9 @@ class _Flow:
         elif not body or body == "template":
             body = ("Kính gửi ông/bà,\n\nSở Nội vụ đã tiếp nhận và đang kiểm tra nội dung "
                     "phản ánh. Kết quả sẽ được thông báo đến ông/bà.\n\nTrân trọng.")
-        save_answer_draft(self.case, self.handler, body)
+        # Every demo answer cites its legal basis (issue 14: evidence to close).
+        basis = self.bases.get(self.spec.topic, self.bases[""])
+        save_answer_draft(self.case, self.handler, body, legal_basis=basis)
 
     def _publish(self) -> None:
         # Four eyes (feedback.four_eyes): the PAKN office prepares, the leader publishes.

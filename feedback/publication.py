@@ -184,6 +184,9 @@ def prepare_publication(case: FeedbackCase, actor: Actor, *,
     pub.kind = case.kind
     pub.unit_id = case.handling_unit_id or case.agency_id
     pub.answered_at = case.answered_at or answer.sent_at
+    # The legal basis is public (a law, not a person): the published answer cites it.
+    pub.legal_document_id = answer.legal_document_id
+    pub.legal_article = answer.legal_article
     pub.status = "draft"
     pub.prepared_by_id = actor.id if isinstance(actor, User) else None
     pub.redactions = (_span_dicts("title", title, "case")

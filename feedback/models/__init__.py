@@ -15,6 +15,7 @@ from feedback.models.cases import (
     ReplyChannel,
     Topic,
 )
+from feedback.models.evidence import LegalDocument, NonPublication
 from feedback.models.followups import FeedbackFollowup
 from feedback.models.publication import Publication
 from feedback.models.routing import DeadlineRule, RoutingDecision, RoutingRule
@@ -32,6 +33,8 @@ __all__ = [
     "FeedbackFollowup",
     "IntakeChannel",
     "Kind",
+    "LegalDocument",
+    "NonPublication",
     "Publication",
     "RegisterCounter",
     "ReplyChannel",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
@@ -27,6 +28,9 @@ from core.clock import now
 from core.extensions import db
 from core.models import Unit, User
 from core.models.types import JSONType, UTCDateTime
+
+if TYPE_CHECKING:
+    from feedback.models.evidence import LegalDocument
 
 
 class Kind(StrEnum):
@@ -165,6 +169,8 @@ class FeedbackCase(db.Model):
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why a case closed without an answer was closed (a code of feedback.reasons).
+    closure_reason: Mapped[str | None] = mapped_column(String(32))
     # Deadlines (feedback.deadlines). due_at is the one that matters in the current state,
     # kept in a column so queues sort and colour without recomputing.
     transfer_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -222,8 +228,10 @@ class FeedbackAttachment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(
         ForeignKey("feedback_cases.id", ondelete="CASCADE"), index=True)
-    # "sender" or "answer"
+    # "sender", "answer" or "evidence" (the handler's proof behind the answer)
     role: Mapped[str] = mapped_column(String(8), default="sender")
+    # An evidence document's own number (e.g. a minutes' or a decision's number).
+    evidence_number: Mapped[str | None] = mapped_column(String(60))
     filename: Mapped[str] = mapped_column(String(255))
     stored_name: Mapped[str] = mapped_column(String(80), unique=True)
     content_type: Mapped[str] = mapped_column(String(80))
@@ -282,11 +290,16 @@ class FeedbackAnswer(db.Model):
         ForeignKey("users.id", ondelete="SET NULL"))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     return_reason: Mapped[str | None] = mapped_column(Text)
+    # The legal basis (feedback.evidence): a document of the list and the article cited.
+    legal_document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("feedback_legal_documents.id", ondelete="RESTRICT"))
+    legal_article: Mapped[str | None] = mapped_column(String(60))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     case: Mapped[FeedbackCase] = relationship()
     drafted_by: Mapped[User | None] = relationship(foreign_keys=[drafted_by_id])
     approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+    legal_document: Mapped[LegalDocument | None] = relationship()
 
 
 class AnswerTemplate(db.Model):

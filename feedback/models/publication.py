@@ -12,6 +12,7 @@ from core.extensions import db
 from core.models import Unit
 from core.models.types import JSONType, UTCDateTime
 from feedback.models.cases import FeedbackCase
+from feedback.models.evidence import LegalDocument
 
 
 class Publication(db.Model):
@@ -42,6 +43,11 @@ class Publication(db.Model):
     approved_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"))
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The answer's legal basis, copied when the text is prepared (documents hold no personal
+    # data: they are laws and decrees).
+    legal_document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("feedback_legal_documents.id", ondelete="RESTRICT"))
+    legal_article: Mapped[str | None] = mapped_column(String(60))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
@@ -49,3 +55,4 @@ class Publication(db.Model):
 
     case: Mapped[FeedbackCase] = relationship()
     unit: Mapped[Unit] = relationship()
+    legal_document: Mapped[LegalDocument | None] = relationship()

@@ -22,6 +22,7 @@ from core.forms import BaseForm
 from core.models import Unit
 from core.public_urls import public_base_url, public_url_for
 from core.text import fold
+from feedback.evidence import format_legal_basis
 from feedback.models import Publication
 from feedback.publication import KIND_LABELS, TOPIC_LABELS
 
@@ -181,7 +182,8 @@ def show(slug: str):
     unit = db.session.get(Unit, pub.unit_id)
     return _public(make_response(render_template(
         "feedback/answers/show.html", pub=pub, unit=unit, topic_labels=TOPIC_LABELS,
-        kind_labels=KIND_LABELS)))
+        kind_labels=KIND_LABELS,
+        legal_basis=format_legal_basis(pub.legal_document, pub.legal_article))))
 
 
 def atom_time(moment: datetime | None) -> str:

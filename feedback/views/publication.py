@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms import StringField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from core.access import Permission
@@ -21,10 +21,11 @@ from core.extensions import db
 from core.forms import BaseForm
 from core.models import Unit
 from core.views.admin import require_staff
-from feedback import four_eyes
+from feedback import four_eyes, moderation
 from feedback import publication as service
 from feedback.case_access import case_scope_clause, require_on_case
 from feedback.models import CaseState, FeedbackCase, Publication
+from feedback.reasons import NON_PUBLICATION_REASONS, label_of
 from feedback.workflow import state_label
 
 bp = Blueprint("feedback_publication", __name__, url_prefix="/quan-tri/pakn")
@@ -61,6 +62,13 @@ class WithdrawForm(BaseForm):
                          validators=[InputRequired(), Length(max=500)])
 
 
+class NotPublishForm(BaseForm):
+    reason = SelectField(_l("Reason for not publishing"), validators=[InputRequired()],
+                         choices=[SelectChoice("", _l("Choose…"))] + [
+                             SelectChoice(code, label)
+                             for code, label in NON_PUBLICATION_REASONS.items()])
+
+
 class ConfirmForm(BaseForm):
     """Only the CSRF token: prepare, rebuild and publish take no other input."""
 
@@ -74,8 +82,10 @@ def _load(case_id: int) -> FeedbackCase:
 
 
 def _render(case: FeedbackCase, *, status: int = 200, edit_form: EditForm | None = None,
-            withdraw_form: WithdrawForm | None = None):
+            withdraw_form: WithdrawForm | None = None,
+            not_publish_form: NotPublishForm | None = None):
     pub = service.publication_of(case)
+    decision = moderation.non_publication_of(case)
     if edit_form is None and pub is not None:
         edit_form = EditForm(data={"title": pub.title, "question": pub.question,
                                    "answer": pub.answer})
@@ -91,7 +101,13 @@ def _render(case: FeedbackCase, *, status: int = 200, edit_form: EditForm | None
         writer_names=four_eyes.writer_names(pub) if pub is not None else [],
         is_published_state=case.state == CaseState.PUBLISHED.value,
         edit_form=edit_form, withdraw_form=withdraw_form or WithdrawForm(),
-        confirm_form=ConfirmForm()), status
+        confirm_form=ConfirmForm(), decision=decision,
+        decision_label=label_of(NON_PUBLICATION_REASONS, decision.reason if decision else None),
+        can_decide=service.can_prepare(current_user, case)
+        and case.state in moderation.DECIDABLE_STATES
+        and (pub is None or pub.status != "published"),
+        not_publish_form=not_publish_form or NotPublishForm(
+            formdata=None, data={"reason": decision.reason if decision else ""})), status
 
 
 def _refused(case_id: int, error: ServiceError):
@@ -191,6 +207,26 @@ def withdraw(case_id: int):
     db.session.commit()
     flash(_("The answer was withdrawn from the public page."), "success")
     return redirect(url_for(".prepare", case_id=case.id))
+
+
+@bp.post("/<int:case_id>/cong-khai/khong-dang")
+def not_publish(case_id: int):
+    """Decide not to publish a handled case, with a reason from the fixed list (audited)."""
+    case = _load(case_id)
+    form = NotPublishForm()
+    if not form.validate():
+        return _render(case, status=400, not_publish_form=form)
+    try:
+        moderation.decide_not_to_publish(case, current_user, form.reason.data)
+    except ServiceError as error:
+        db.session.rollback()
+        form.reason.errors = [*form.reason.errors, error.message]
+        flash(error.message, "error")
+        return _render(_load(case_id), status=error.status, not_publish_form=form)
+    db.session.commit()
+    flash(_("Decided: this case will not be published (%(reason)s).",
+            reason=label_of(NON_PUBLICATION_REASONS, form.reason.data)), "success")
+    return redirect(url_for(".prepare", case_id=case.id) + "#not-publish", code=303)
 
 
 @bp.get("/cong-khai/")

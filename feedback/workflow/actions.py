@@ -14,15 +14,17 @@ from core.clock import now
 from core.exceptions import ServiceError
 from core.extensions import db
 from core.models import Unit, User
-from feedback import deadlines, four_eyes
+from feedback import deadlines, evidence, four_eyes
 from feedback.models import (
     AnswerStatus,
     CaseState,
     Classification,
     FeedbackAnswer,
     FeedbackCase,
+    NonPublication,
     Publication,
 )
+from feedback.reasons import CLOSURE_REASONS
 from feedback.workflow.rules import (
     MAX_EXTENSION_DAYS,
     OPEN_STATES,
@@ -164,7 +166,9 @@ def _return_answer(case, data, actor):
         db.session.add(FeedbackAnswer(case_id=case.id, body=answer.body,
                                       drafted_by_id=answer.drafted_by_id,
                                       letter_number=answer.letter_number,
-                                      signer_title=answer.signer_title))
+                                      signer_title=answer.signer_title,
+                                      legal_document_id=answer.legal_document_id,
+                                      legal_article=answer.legal_article))
     return {"answer_id": answer.id if answer else None}
 
 
@@ -173,6 +177,9 @@ def _approve(case, data, actor):
     if answer is None or answer.status != AnswerStatus.SUBMITTED.value:
         raise TransitionRefused(_("There is no submitted answer to approve."))
     people = four_eyes.check_answer_approver(case, answer, actor)
+    if data.legal_document is not None:
+        evidence.set_legal_basis(answer, data.legal_document, data.legal_article)
+    proof = evidence.check_evidence(case, answer)
     answer.status = AnswerStatus.APPROVED.value
     answer.approved_by_id = actor.id if isinstance(actor, User) else None
     answer.approved_at = now()
@@ -180,7 +187,7 @@ def _approve(case, data, actor):
         answer.letter_number = data.letter_number.strip()[:60]
     if data.signer_title:
         answer.signer_title = data.signer_title.strip()[:120]
-    return {"answer_id": answer.id, **people}
+    return {"answer_id": answer.id, **people, **proof}
 
 
 def _send_answer(case, data, actor):
@@ -244,6 +251,12 @@ def _publish(case, data, actor):
     publication.approved_by_id = actor.id if isinstance(actor, User) else None
     publication.published_at = now()
     publication.withdrawn_at = None
+    # Published after all: an earlier decision not to publish no longer holds.
+    decision = db.session.execute(select(NonPublication).where(
+        NonPublication.case_id == case.id)).scalar_one_or_none()
+    if decision is not None:
+        people["not_published_reason_dropped"] = decision.reason
+        db.session.delete(decision)
     # The removed text was only kept for the reviewer's preview.
     publication.redactions = [
         {k: v for k, v in r.items() if k != "text"} for r in (publication.redactions or [])]
@@ -262,8 +275,15 @@ def _unpublish(case, data, actor):
 
 
 def _close(case, data, actor):
+    # A case closed without an answer says why, from the fixed list (feedback.reasons).
+    case.closure_reason = None
+    if case.answered_at is None:
+        if data.closure_reason not in CLOSURE_REASONS:
+            raise ServiceError(_("A case closed without an answer needs a reason: choose it "
+                                 "from the list."), status=400, field="closure_reason")
+        case.closure_reason = data.closure_reason
     case.closed_at = now()
-    return None
+    return {"closure_reason": case.closure_reason} if case.closure_reason else None
 
 
 def _reopen(case, data, actor):
@@ -271,6 +291,7 @@ def _reopen(case, data, actor):
         Classification.CONDUCT.value, Classification.IN_COMPETENCE.value)
     case.state = (S.IN_PROGRESS if with_unit else S.REGISTERED).value
     case.closed_at = None
+    case.closure_reason = None
     case.answered_at = None
     if with_unit and case.answer_due_at is not None:
         # A reopened case gets a fresh answer period from today.

@@ -14,6 +14,7 @@ from core.models import Unit
 from feedback.models import (
     CaseState,
     FeedbackCase,
+    LegalDocument,
 )
 
 S = CaseState
@@ -107,6 +108,11 @@ class TransitionInput:
     signer_title: str | None = None
     # sender_reopen: to ``handling_unit`` (the approver's unit) instead of back to the handler.
     escalate: bool = False
+    # approve: the legal basis the approver chooses (feedback.evidence), when not drafted.
+    legal_document: LegalDocument | None = None
+    legal_article: str | None = None
+    # close without an answer: a code of feedback.reasons.CLOSURE_REASONS.
+    closure_reason: str | None = None
 
 
 class TransitionRefused(ServiceError):

@@ -1,7 +1,7 @@
 """reports: integrity runs and flags per period (issue 14 §3)
 
 Revision ID: 0015_integrity_flags
-Revises: 0013_pakn_followup
+Revises: 0014_answer_evidence
 Create Date: 2026-12-07 17:10:00
 
 """
@@ -14,7 +14,7 @@ import core.models.types
 
 # revision identifiers, used by Alembic.
 revision = '0015_integrity_flags'
-down_revision = '0013_pakn_followup'
+down_revision = '0014_answer_evidence'
 branch_labels = None
 depends_on = None
 

@@ -10,6 +10,8 @@ from flask_babel import gettext as _
 from core.clock import now, today
 from core.errors import error_response
 from core.replica import reads_from_replica
+from feedback.reasons import NON_PUBLICATION_REASONS
+from reports.moderation_log import build_moderation_page
 from reports.public import build_agency_page, find_public_agency, list_public_agencies
 
 bp = Blueprint("reports_public", __name__, url_prefix="/cong-khai")
@@ -43,6 +45,19 @@ def index():
         return refused
     return _public(render_template("reports/public/index.html",
                                    groups=list_public_agencies(today())))
+
+
+@bp.get("/kiem-duyet")
+@reads_from_replica
+def moderation():
+    """The public moderation log of an agency and period: PAKN kept off the public pages and
+    why, answers published with text removed, days from answer to publication (counts only)."""
+    page = build_moderation_page(request.args.to_dict(), today())
+    body = render_template("reports/public/moderation.html", page=page,
+                           reason_labels=NON_PUBLICATION_REASONS)
+    if page.status != 200:
+        return body, page.status
+    return _public(body)
 
 
 @bp.get("/<code>")

@@ -21,7 +21,7 @@ from core.outbox import queue_message
 from core.passwords import hash_password
 from core.settings import ensure_default_settings
 from core.workdays import add_calendar_override
-from feedback.answers import TemplateData, create_template, save_answer_draft
+from feedback.answers import TemplateData, create_template
 from feedback.attachments import store_attachment
 from feedback.intake import Contact, FeedbackSubmission, submit_feedback
 from feedback.models import FeedbackCase
@@ -40,6 +40,7 @@ from surveys.response_import_files import store_upload
 from surveys.sampling import draw_sample
 from surveys.tokens import issue_rating_token
 from tests.conftest import PASSWORD
+from tests.feedback.helpers import draft_answer
 from tests.surveys.survey_page_helpers import build_version
 
 STAFF_ROLES = tuple(role.value for role in Role)
@@ -83,7 +84,7 @@ def _publish(case: FeedbackCase, admin: User, approver: User) -> str:
     approves and publishes (four eyes, pakn.four_eyes)."""
     for action in ("start", "submit_answer", "approve", "send_answer"):
         if action == "submit_answer":
-            save_answer_draft(case, admin, "Kính gửi Ông/Bà, Sở đã khắc phục.")
+            draft_answer(case, admin, "Kính gửi Ông/Bà, Sở đã khắc phục.")
         transition_case(case, action, approver if action == "approve" else admin)
     publication = prepare_publication(case, admin)
     transition_case(case, "publish", approver)

@@ -157,6 +157,11 @@ def test_a_pakn_from_the_citizens_phone_to_the_public_answer(
     assert _case(live_server, code)[1] == "in_progress"
     answer_form = handler.find_element(By.ID, "answer-form")
     answer_form.find_element(By.NAME, "body").send_keys(ANSWER)
+    # Its legal basis, from the demo's list (an in-scope answer needs it to be approved).
+    legal = Select(answer_form.find_element(By.NAME, "legal_document"))
+    legal.select_by_value(next(option.get_attribute("value") for option in legal.options
+                               if " 61/2018/NĐ-CP (" in option.text))
+    answer_form.find_element(By.NAME, "legal_article").send_keys("Điều 19")
     submit = answer_form.find_element(By.CSS_SELECTOR,
                                       "button[name=submit_for_approval][value='1']")
     screenshot(handler, "5-handler-draft", full_page=True)
@@ -220,6 +225,7 @@ def test_a_pakn_from_the_citizens_phone_to_the_public_answer(
     text = reader.find_element(By.TAG_NAME, "body").text
     assert "Sở Nội vụ đã bố trí thêm một cán bộ" in text
     assert "chờ hơn hai giờ" in text
+    assert "Nghị định 61/2018/NĐ-CP, Điều 19, ngày 23/04/2018" in text
     _no_personal_data(text)
     _no_personal_data(reader.page_source)
     violations["answer"] = axe_violations(reader)

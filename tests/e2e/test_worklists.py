@@ -155,6 +155,11 @@ def test_one_case_through_every_roles_work_list(make_browser, live_server, scree
     body.send_keys(ANSWER)
     answer.find_element(By.NAME, "letter_number").send_keys("215/SNV-VP")
     answer.find_element(By.NAME, "signer_title").send_keys("GIÁM ĐỐC")
+    # Its legal basis, from the demo's list (an in-scope answer needs it to be approved).
+    legal = Select(answer.find_element(By.NAME, "legal_document"))
+    legal.select_by_value(next(option.get_attribute("value") for option in legal.options
+                               if " 61/2018/NĐ-CP (" in option.text))
+    answer.find_element(By.NAME, "legal_article").send_keys("Điều 19")
     screenshot(handler, "6-handler-answer", full_page=True)
     submit = answer.find_element(By.CSS_SELECTOR, "button[name=submit_for_approval][value='1']")
     _click(handler, submit)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from core.extensions import db
 from core.models import Role, Unit, User
 from feedback.answers import save_answer_draft
+from feedback.evidence import LegalBasis, find_legal_document
 from feedback.intake import Contact, FeedbackSubmission, submit_feedback
-from feedback.models import FeedbackCase
+from feedback.models import FeedbackCase, LegalDocument
 from feedback.workflow import TransitionInput, transition_case
 
 FULL_CONTACT = Contact(name="Nguyễn Văn An", address="Số 12 đường Trần Hưng Đạo, phường "
@@ -66,7 +68,7 @@ def answer_and_send(case: FeedbackCase, org: PaknOrg, body: str = "Kính gửi �
                     "Sở Nội vụ đã kiểm tra và khắc phục.") -> None:
     """Assigned → in progress → drafted → approved → answered, each by its proper actor."""
     transition_case(case, "start", org.handler)
-    save_answer_draft(case, org.handler, body)
+    draft_answer(case, org.handler, body)
     transition_case(case, "submit_answer", org.handler)
     transition_case(case, "approve", org.approver)
     transition_case(case, "send_answer", org.approver)
@@ -123,7 +125,7 @@ def bring_to(state: str, org: PaknOrg, case: FeedbackCase | None = None,
         if state is S.WAITING:
             act("pause", org.handler, reason="Chờ người gửi bổ sung")
         elif state is not S.IN_PROGRESS:
-            save_answer_draft(case, org.handler, "Kính gửi ông/bà, Sở đã khắc phục.")
+            draft_answer(case, org.handler, "Kính gửi ông/bà, Sở đã khắc phục.")
             act("submit_answer", org.handler)
             if state is not S.ANSWER_DRAFTED:
                 act("approve", org.approver)
@@ -136,3 +138,23 @@ def bring_to(state: str, org: PaknOrg, case: FeedbackCase | None = None,
                         act("close", org.officer)
     assert case.state == state.value, (case.state, state)
     return case
+
+
+# --- Added by evidence (issue 14): an in-scope answer is approved only with evidence. ---
+
+def legal_basis(article: str = "Điều 12") -> LegalBasis:
+    """The legal basis test answers cite: Decree 61/2018/NĐ-CP, added to the list once."""
+    document = find_legal_document("61/2018/NĐ-CP")
+    if document is None:
+        document = LegalDocument(kind="decree", number="61/2018/NĐ-CP",
+                                 number_key="61/2018/NĐ-CP", title="Về thực hiện cơ chế một "
+                                 "cửa, một cửa liên thông", issued_on=date(2018, 4, 23))
+        db.session.add(document)
+        db.session.flush()
+    return LegalBasis(document, article)
+
+
+def draft_answer(case: FeedbackCase, actor, body: str, **fields):
+    """save_answer_draft with a legal basis, so that the answer can be approved."""
+    fields.setdefault("legal_basis", legal_basis())
+    return save_answer_draft(case, actor, body, **fields)

@@ -19,7 +19,7 @@ from feedback.answers import (
 from feedback.models import AnswerTemplate, FeedbackAnswer, FeedbackCase
 from feedback.tracking import format_tracking_code
 from feedback.workflow import transition_case
-from tests.feedback.helpers import FULL_CONTACT, assign, build_org, submit_case
+from tests.feedback.helpers import FULL_CONTACT, assign, build_org, legal_basis, submit_case
 
 
 @pytest.fixture
@@ -204,12 +204,21 @@ def test_approver_sees_answer_and_approves_or_returns(client, login, org, case):
     assert "Bổ sung căn cứ pháp lý" in html and "Sở đã khắc phục." in html
     _answer(client, case, "Sở đã khắc phục theo Điều 5.", submit=True)
     login(client, org.approver)
+    # Issue 14: no legal basis and no evidence yet, so the approval is refused...
     response = client.post(f"/quan-tri/pakn/{case.id}/thao-tac/approve", data={
         "approve-letter_number": "45/SNV-PAKN", "approve-signer_title": "Giám đốc"})
+    assert response.status_code == 400
+    # ... and the approver gives the legal basis on the approval form.
+    document = legal_basis().document
+    db.session.commit()
+    response = client.post(f"/quan-tri/pakn/{case.id}/thao-tac/approve", data={
+        "approve-letter_number": "45/SNV-PAKN", "approve-signer_title": "Giám đốc",
+        "approve-legal_document": str(document.id), "approve-legal_article": "Điều 5"})
     assert response.status_code == 303
     answer = db.session.scalar(select(FeedbackAnswer).where(
         FeedbackAnswer.status == "approved"))
     assert (answer.letter_number, answer.signer_title) == ("45/SNV-PAKN", "Giám đốc")
+    assert (answer.legal_document_id, answer.legal_article) == (document.id, "Điều 5")
 
 
 def test_handler_cannot_approve(client, login, org, case, make_user):

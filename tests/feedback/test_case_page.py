@@ -15,7 +15,7 @@ from core.models import AuditEntry, Role
 from feedback.attachments import store_attachment
 from feedback.models import FeedbackCase, FeedbackEvent
 from feedback.tracking import format_tracking_code
-from tests.feedback.helpers import FULL_CONTACT, assign, build_org, submit_case
+from tests.feedback.helpers import FULL_CONTACT, assign, build_org, draft_answer, submit_case
 
 
 @pytest.fixture
@@ -263,12 +263,11 @@ def test_desk_staff_cannot_see_cases(client, login, org, case, make_user):
 
 
 def test_approve_form_shows_what_the_handler_entered(client, login, org, case):
-    from feedback.answers import save_answer_draft
     from feedback.workflow import transition_case
 
     assign(case, org)
     transition_case(case, "start", org.handler)
-    save_answer_draft(case, org.handler, "Kính gửi ông/bà, Sở đã khắc phục.",
+    draft_answer(case, org.handler, "Kính gửi ông/bà, Sở đã khắc phục.",
                       letter_number="45/SNV-PAKN", signer_title="PHÓ GIÁM ĐỐC")
     transition_case(case, "submit_answer", org.handler)
     db.session.commit()

@@ -12,7 +12,7 @@ from core.extensions import db
 from core.models import AuditEntry, Role
 from feedback.contact import reveal_contact
 from feedback.models import FeedbackEvent
-from tests.feedback.helpers import FULL_CONTACT, assign, build_org, submit_case
+from tests.feedback.helpers import FULL_CONTACT, assign, build_org, draft_answer, submit_case
 
 
 @pytest.fixture
@@ -124,13 +124,12 @@ def test_no_contact_data(client, login, org):
 # --- The reply letter (issue 13, defect 6): a GET must never reveal. -----------------------
 
 def _approved(org):
-    from feedback.answers import save_answer_draft
     from feedback.workflow import transition_case
 
     case = submit_case(org)
     assign(case, org)
     transition_case(case, "start", org.handler)
-    save_answer_draft(case, org.handler, "Sở Nội vụ đã khắc phục.")
+    draft_answer(case, org.handler, "Sở Nội vụ đã khắc phục.")
     transition_case(case, "submit_answer", org.handler)
     transition_case(case, "approve", org.approver)
     db.session.commit()

@@ -12,12 +12,11 @@ from core.clock import today
 from core.extensions import db
 from core.models import AuditEntry, Role, RoleGrant
 from core.settings import set_setting
-from feedback.answers import save_answer_draft
 from feedback.four_eyes import FourEyesRefused
 from feedback.models import AnswerStatus, CaseState, FeedbackAnswer, Publication
 from feedback.publication import edit_publication, prepare_publication, publish_case
 from feedback.workflow import transition_case
-from tests.feedback.helpers import bring_to, build_org
+from tests.feedback.helpers import bring_to, build_org, draft_answer
 
 # Outside a request (the service tests) messages come out in Vietnamese, the default
 # language; the pages under test are in English (the test client's language).
@@ -52,7 +51,7 @@ def second_approver(org, make_user):
 
 def _drafted_by(case, user):
     """A case whose answer ``user`` drafted and submitted."""
-    save_answer_draft(case, user, "Kính gửi ông/bà, Sở đã khắc phục.")
+    draft_answer(case, user, "Kính gửi ông/bà, Sở đã khắc phục.")
     transition_case(case, "submit_answer", user)
     db.session.commit()
     return case

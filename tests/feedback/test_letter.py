@@ -8,10 +8,16 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.models import AuditEntry
-from feedback.answers import save_answer_draft
 from feedback.letters import place_name
 from feedback.workflow import TransitionInput, transition_case
-from tests.feedback.helpers import FULL_CONTACT, answer_and_send, assign, build_org, submit_case
+from tests.feedback.helpers import (
+    FULL_CONTACT,
+    answer_and_send,
+    assign,
+    build_org,
+    draft_answer,
+    submit_case,
+)
 
 
 @pytest.fixture
@@ -28,7 +34,7 @@ def case(org):
 
 def _approve(case, org):
     transition_case(case, "start", org.handler)
-    save_answer_draft(case, org.handler, "Sở Nội vụ đã kiểm tra và khắc phục.")
+    draft_answer(case, org.handler, "Sở Nội vụ đã kiểm tra và khắc phục.")
     transition_case(case, "submit_answer", org.handler)
     transition_case(case, "approve", org.approver, TransitionInput(
         letter_number="123/SNV-PAKN", signer_title="KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC"))

@@ -14,13 +14,19 @@ from core.extensions import db
 from core.models import OutboxMessage
 from core.outbox import deliver_due
 from core.templating import format_date
-from feedback.answers import save_answer_draft
 from feedback.intake import Contact
 from feedback.models import FeedbackEvent
 from feedback.tracking import format_tracking_code
 from feedback.workflow import TransitionInput, transition_case
 from tests.core.smtp_server import smtp_config, smtp_server
-from tests.feedback.helpers import FULL_CONTACT, answer_and_send, assign, build_org, submit_case
+from tests.feedback.helpers import (
+    FULL_CONTACT,
+    answer_and_send,
+    assign,
+    build_org,
+    draft_answer,
+    submit_case,
+)
 
 BASE_URL = "https://pakn.example.gov.vn"
 OTHER = Contact(name="Trần Thị Bình", address="Số 3 phố Hàng Bạc", phone="0987 111 222",
@@ -142,7 +148,7 @@ def test_workflow_messages(app, org):
     [msg] = _messages(case, "feedback.waiting")
     assert "Xin gửi bản sao giấy hẹn trả kết quả" in msg.body
     transition_case(case, "resume", org.handler)
-    save_answer_draft(case, org.handler, "Kính gửi ông/bà, Sở Nội vụ đã khắc phục việc "
+    draft_answer(case, org.handler, "Kính gửi ông/bà, Sở Nội vụ đã khắc phục việc "
                       "chậm trễ.")
     transition_case(case, "submit_answer", org.handler)
     transition_case(case, "approve", org.approver)

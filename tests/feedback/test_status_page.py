@@ -18,7 +18,14 @@ from feedback.status import find_case_for_status, public_status
 from feedback.tracking import ALPHABET, check_character, format_tracking_code
 from feedback.views.public import SENT_KEY
 from feedback.workflow import TransitionInput, transition_case
-from tests.feedback.helpers import FULL_CONTACT, answer_and_send, assign, build_org, submit_case
+from tests.feedback.helpers import (
+    FULL_CONTACT,
+    answer_and_send,
+    assign,
+    build_org,
+    draft_answer,
+    submit_case,
+)
 
 URL = "/tra-cuu/"
 DIGITS = "5678"  # FULL_CONTACT's phone is 0912 345 678
@@ -130,10 +137,9 @@ def test_answered_case_shows_unit_answer_and_public_timeline_without_staff(clien
 def test_answer_not_yet_sent_is_not_shown(client, org):
     case = submit_case(org)
     assign(case, org)
-    from feedback.answers import save_answer_draft
 
     transition_case(case, "start", org.handler)
-    save_answer_draft(case, org.handler, "Bản nháp nội bộ chưa duyệt.")
+    draft_answer(case, org.handler, "Bản nháp nội bộ chưa duyệt.")
     transition_case(case, "submit_answer", org.handler)
     transition_case(case, "approve", org.approver)
     db.session.commit()

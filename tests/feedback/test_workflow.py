@@ -17,7 +17,6 @@ from core.extensions import db
 from core.models import AuditEntry, Role, User
 from core.workdays import add_working_days, count_working_days, deadline_end
 from feedback import workflow
-from feedback.answers import save_answer_draft
 from feedback.models import (
     AnswerStatus,
     CaseState,
@@ -40,6 +39,7 @@ from tests.feedback.helpers import (
     assign,
     bring_to,
     build_org,
+    draft_answer,
     make_publication,
     submit_case,
 )
@@ -79,7 +79,7 @@ def _valid(action: str, org, case: FeedbackCase):
     if action == "extend":
         return org.handler, TransitionInput(reason=reason, extension_days=5)
     if action == "submit_answer":
-        save_answer_draft(case, org.handler, "Kính gửi ông/bà, đã xử lý.")
+        draft_answer(case, org.handler, "Kính gửi ông/bà, đã xử lý.")
         return org.handler, TransitionInput()
     if action == "unpublish" and case.state == S.CLOSED.value:
         make_publication(case, status="published")  # a published case closed afterwards
@@ -92,7 +92,7 @@ def _valid(action: str, org, case: FeedbackCase):
         make_publication(case)
         return org.approver, TransitionInput()
     if action == "close":
-        return org.officer, TransitionInput()
+        return org.officer, TransitionInput(closure_reason="insufficient_information")
     if action == "reopen":
         return org.officer, TransitionInput(reason=reason)
     if action == "sender_reopen":  # the system, on the sender's rating (feedback.followups)
@@ -548,7 +548,7 @@ def test_submit_needs_a_draft_and_approve_needs_a_submitted_answer(app, org):
         transition_case(case, "submit_answer", org.handler)
     assert (empty.value.status, empty.value.field) == (400, "body")
     db.session.rollback()
-    save_answer_draft(case, org.handler, "Nội dung trả lời")
+    draft_answer(case, org.handler, "Nội dung trả lời")
     transition_case(case, "submit_answer", org.handler)
     transition_case(case, "return_answer", org.approver, TransitionInput(reason="Sửa lại"))
     db.session.commit()
@@ -690,7 +690,7 @@ def test_reopening_an_answered_case_gives_the_unit_a_fresh_period(app, org, monk
     assert case.answer_due_at == deadline_end(add_working_days(moment, 15, cutoff=None))
     assert case.due_at == case.answer_due_at
     # A new answer is written and sent again.
-    save_answer_draft(case, org.handler, "Trả lời bổ sung")
+    draft_answer(case, org.handler, "Trả lời bổ sung")
     transition_case(case, "submit_answer", org.handler)
     transition_case(case, "approve", org.approver)
     transition_case(case, "send_answer", org.approver)
@@ -702,7 +702,7 @@ def test_reopening_an_answered_case_gives_the_unit_a_fresh_period(app, org, monk
 @pytest.mark.parametrize("state", [S.NOT_ACCEPTED, S.TRANSFERRED])
 def test_reopening_a_case_never_assigned_returns_it_to_triage(app, org, state):
     case = bring_to(state, org)
-    transition_case(case, "close", org.officer)
+    transition_case(case, "close", org.officer, TransitionInput(closure_reason="withdrawn"))
     transition_case(case, "reopen", org.officer, TransitionInput(reason="Đủ thông tin"))
     db.session.commit()
     assert case.state == S.REGISTERED.value

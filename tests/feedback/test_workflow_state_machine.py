@@ -19,7 +19,6 @@ from sqlalchemy import func, select
 
 from core.exceptions import ServiceError
 from core.extensions import db
-from feedback.answers import save_answer_draft
 from feedback.deadlines import STATE_STEP, Step
 from feedback.intake import Contact
 from feedback.models import (
@@ -37,7 +36,7 @@ from feedback.workflow import (
     available_transitions,
     transition_case,
 )
-from tests.feedback.helpers import build_org, make_publication, submit_case
+from tests.feedback.helpers import build_org, draft_answer, make_publication, submit_case
 
 S = CaseState
 ACTORS = ("officer", "handler", "approver", "outsider")
@@ -129,7 +128,7 @@ def test_the_workflow_keeps_its_promises_under_random_actions(app, org):
             who, action = data.draw(st.sampled_from(offered))
             actor = getattr(org, who)
             if action == "submit_answer" and actor is handlers.get(case.handling_unit_id):
-                save_answer_draft(case, actor, "Kính gửi ông/bà, đã xử lý.")
+                draft_answer(case, actor, "Kính gửi ông/bà, đã xử lý.")
             if action == "publish" and db.session.scalar(select(Publication.id).where(
                     Publication.case_id == case.id)) is None:
                 make_publication(case)
@@ -140,7 +139,8 @@ def test_the_workflow_keeps_its_promises_under_random_actions(app, org):
                 reason="Lý do", classification=data.draw(st.sampled_from(
                     ["conduct", "in_competence"])), handling_unit=unit,
                 transferred_to="Bộ Y tế", extension_days=5,
-                master=self.case(data.draw(st.sampled_from(others)))))
+                master=self.case(data.draw(st.sampled_from(others))),
+                closure_reason="withdrawn"))
 
         @invariant()
         def every_case_keeps_the_rules(self):

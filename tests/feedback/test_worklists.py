@@ -12,9 +12,15 @@ from core.clock import now
 from core.extensions import db
 from core.models import Role
 from feedback import worklists as wl
-from feedback.answers import save_answer_draft
 from feedback.workflow import TransitionInput, transition_case
-from tests.feedback.helpers import assign, bring_to, build_org, make_publication, submit_case
+from tests.feedback.helpers import (
+    assign,
+    bring_to,
+    build_org,
+    draft_answer,
+    make_publication,
+    submit_case,
+)
 
 pytestmark = pytest.mark.usefixtures("english_messages")
 
@@ -128,7 +134,7 @@ def test_handler_returned_by_the_approver(app, org):
     assert (_codes(result), result.count) == ([returned.tracking_code], 1)
     assert not _in(result, plain)
     # Submitted again: it leaves the list and waits for the approver.
-    save_answer_draft(returned, org.handler, "Kính gửi ông/bà, đã bổ sung căn cứ.")
+    draft_answer(returned, org.handler, "Kính gửi ông/bà, đã bổ sung căn cứ.")
     transition_case(returned, "submit_answer", org.handler)
     db.session.commit()
     assert wl.handler_returned(org.handler).count == 0

@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 from core.access import Permission
 from core.extensions import db
+from feedback import evidence
+from feedback.attachments import max_bytes
 from feedback.case_access import can_on_case, require_on_case
 from feedback.contact import can_reveal_contact
 from feedback.deadlines import case_receipt_rule, traffic_light
@@ -24,6 +26,7 @@ from feedback.models import (
     FeedbackCase,
     FeedbackEvent,
 )
+from feedback.reasons import CLOSURE_REASONS, label_of
 from feedback.views.case.blueprint import bp
 from feedback.views.case.forms import (
     ActionForm,
@@ -35,6 +38,7 @@ from feedback.views.case.forms import (
     _templates,
 )
 from feedback.views.case.routing_panel import _similar, _suggestions, handling_units
+from feedback.views.legal_documents import document_form
 from feedback.workflow import TRANSITIONS, current_answer
 
 P = Permission
@@ -102,8 +106,24 @@ def _render(case: FeedbackCase, *, status: int = 200, contact=None,
         reveal_form=reveal_form or RevealForm(formdata=None), contact=contact,
         letter_ready=letter_answer(case) is not None, error=error,
         receipt_rule=case_receipt_rule(case), followup=latest_followup(case),
+        **_evidence_context(case, answer, can_draft),
         master=db.session.get(FeedbackCase, case.master_id) if case.master_id else None)
     return body, status
+
+
+def _evidence_context(case: FeedbackCase, answer: FeedbackAnswer | None,
+                      can_draft: bool) -> dict:
+    """The evidence panel: legal basis, evidence files, the add-a-document form."""
+    may_add = can_draft and evidence.may_add_legal_documents(current_user)
+    return {
+        "needs_evidence": evidence.needs_evidence(case),
+        "evidence_files": evidence.evidence_of(case),
+        "evidence_max_mb": f"{max_bytes() / 1024 / 1024:g}",
+        "legal_basis": evidence.format_legal_basis(answer.legal_document, answer.legal_article)
+        if answer is not None else "",
+        "document_form": document_form(case_id=case.id) if may_add else None,
+        "closure_label": label_of(CLOSURE_REASONS, case.closure_reason),
+    }
 
 
 @bp.get("/<int:case_id>")

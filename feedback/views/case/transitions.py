@@ -16,7 +16,14 @@ from feedback.case_access import can_on_case
 from feedback.models import FeedbackCase
 from feedback.tracking import normalise_tracking_code
 from feedback.views.case.blueprint import bp
-from feedback.views.case.forms import ACTION_FIELDS, ActForm, ActionForm, _act_form
+from feedback.views.case.forms import (
+    ACTION_FIELDS,
+    ActForm,
+    ActionForm,
+    _act_form,
+    action_fields,
+    chosen_document,
+)
 from feedback.views.case.page import _load, _render
 from feedback.views.case.routing_panel import _record_routing, _suggestions, handling_units
 from feedback.views.queue import office_labels
@@ -47,7 +54,13 @@ def _input(case: FeedbackCase, action: str, form: ActForm, units: list[Unit]
     if "letter_number" in fields:
         data.letter_number = form.letter_number.data or None
         data.signer_title = form.signer_title.data or None
+    if "legal_document" in fields:
+        data.legal_document = chosen_document(form.legal_document.data)
+        data.legal_article = form.legal_article.data or None
+    if "closure_reason" in fields:
+        data.closure_reason = form.closure_reason.data or None
     return data
+
 
 
 def _master(case: FeedbackCase, text: str | None) -> FeedbackCase | None:
@@ -70,7 +83,7 @@ def act(case_id: int, action: str):
         abort(404)
     units = handling_units(case)
     form = _act_form(case, action, units, [], formdata=request.form)
-    posted = ActionForm(transition, form, ACTION_FIELDS.get(action, ()), open=True)
+    posted = ActionForm(transition, form, action_fields(case, action), open=True)
     if not form.validate():
         posted.error = _("Correct the fields marked below.")
         return _render(case, status=400, posted=posted)
