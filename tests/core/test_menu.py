@@ -42,7 +42,7 @@ def test_a_handler_sees_only_the_groups_of_their_work(client, login, make_user, 
     login(client, make_user(Role.HANDLER, make_unit("A")))
     menu = _menu(client)
     assert [heading for heading, _items in menu] == ["", "Organisation", "PAKN"]
-    assert dict(menu)["PAKN"] == ["My unit's PAKN", "Published answers"]
+    assert dict(menu)["PAKN"] == ["My unit's PAKN", "Published answers", "Legal documents"]
 
 
 def test_group_headings_are_translated(client_vi, login, make_user):

@@ -21,6 +21,7 @@ from core.clock import now
 from core.extensions import db
 from core.models import OutboxMessage, Unit, User
 from feedback.answers import save_answer_draft
+from feedback.evidence import LegalBasis, find_legal_document
 from feedback.intake import Contact, FeedbackSubmission, submit_feedback
 from feedback.models import FeedbackCase
 from feedback.workflow import TransitionInput, transition_case
@@ -49,7 +50,11 @@ def _approved_case(server: LiveServer) -> int:
         transition_case(case, "assign", users[OFFICER], TransitionInput(
             classification="in_competence", handling_unit=department))
         transition_case(case, "start", users[HANDLER])
-        save_answer_draft(case, users[HANDLER], "Sở đã đề nghị đơn vị quản lý thông cống.")
+        # The demo lists Decree 61/2018 (feedback.demo_evidence): the answer cites it, as an
+        # approvable answer must (issue 14 §2).
+        basis = LegalBasis(find_legal_document("61/2018/NĐ-CP"), "Điều 19")
+        save_answer_draft(case, users[HANDLER], "Sở đã đề nghị đơn vị quản lý thông cống.",
+                          legal_basis=basis)
         transition_case(case, "submit_answer", users[HANDLER])
         transition_case(case, "approve", users[APPROVER])
         db.session.commit()

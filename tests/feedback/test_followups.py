@@ -36,7 +36,7 @@ from tests.feedback.followup_helpers import (
     rating_form,
     rating_link,
 )
-from tests.feedback.helpers import assign, build_org, submit_case
+from tests.feedback.helpers import assign, build_org, draft_answer, submit_case
 
 
 @pytest.fixture
@@ -266,7 +266,7 @@ def test_letter_before_sending_has_no_qr(client, login, org, clock):
     case = submit_case(org, reply_channel=ReplyChannel.POST.value)
     assign(case, org)
     transition_case(case, "start", org.handler)
-    save_answer_draft(case, org.handler, "Kính gửi ông/bà, đã khắc phục.")
+    draft_answer(case, org.handler, "Kính gửi ông/bà, đã khắc phục.")
     transition_case(case, "submit_answer", org.handler)
     transition_case(case, "approve", org.approver)
     db.session.commit()
