@@ -7,14 +7,14 @@ why) and tells the browser never to pass the bearer link on as a referrer.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import Length, Optional
 
 from core.clock import now
 from core.exceptions import ServiceError
-from core.extensions import csrf, db, limiter
+from core.extensions import db, limiter
 from core.followups import FollowupStatus
 from core.models import Unit
 from surveys.followups import (
@@ -40,20 +40,12 @@ from surveys.survey_form import (
     version_text,
 )
 from surveys.tokens import TokenRefused, hash_random, random_part_of
-from surveys.views.public import Gone, _gone, _post_limit
+from surveys.views.public import Gone, _post_limit, single_use_link_blueprint
 
-bp = Blueprint("surveys_followup", __name__)
-csrf.exempt(bp)  # anonymous form, no session cookie: see surveys.views.public
-bp.errorhandler(Gone)(_gone)
+bp = single_use_link_blueprint("surveys_followup")
 MAX_REASON = 1000
 # What the thank-you page says (the outcome travels in the query string: nothing personal).
 OUTCOMES = ("reopened", "not_reopened", "solved")
-
-
-@bp.after_request
-def _no_referrer(response):
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 @bp.errorhandler(TokenRefused)

@@ -126,6 +126,22 @@ def _gone(error: Gone):
                            contact=_contact(error.unit)), error.status
 
 
+def _no_referrer(response):
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def single_use_link_blueprint(name: str) -> Blueprint:
+    """A blueprint for pages opened by a single-use link (/d/<token>, /p/<token>): CSRF-exempt
+    like the survey form (anonymous, no session cookie), the friendly Gone page, and no Referer
+    sent onwards, since the token is in the URL."""
+    blueprint = Blueprint(name, __name__)
+    csrf.exempt(blueprint)
+    blueprint.errorhandler(Gone)(_gone)
+    blueprint.after_request(_no_referrer)
+    return blueprint
+
+
 def _survey_page(code: str, kiosk: bool):
     point, version = _open_point(code)
     locale = str(get_locale() or "vi")

@@ -8,11 +8,11 @@ browser never to send it on as a referrer.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
 
 from core.exceptions import ServiceError
-from core.extensions import csrf, db, limiter
+from core.extensions import db, limiter
 from core.models import Unit, UnitKind
 from surveys.instruments import DESK_FORM_CODE, get_version
 from surveys.models import Dossier, InstrumentVersion
@@ -32,17 +32,15 @@ from surveys.tokens import (
     stored_token,
     token_for,
 )
-from surveys.views.public import Gone, _contact, _gone, _pakn_args, _post_limit
+from surveys.views.public import (
+    Gone,
+    _contact,
+    _pakn_args,
+    _post_limit,
+    single_use_link_blueprint,
+)
 
-bp = Blueprint("surveys_rate", __name__)
-csrf.exempt(bp)  # anonymous form, no session cookie: see surveys.views.public
-bp.errorhandler(Gone)(_gone)
-
-
-@bp.after_request
-def _no_referrer(response):
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+bp = single_use_link_blueprint("surveys_rate")
 
 
 @bp.errorhandler(TokenRefused)
